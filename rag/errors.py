@@ -1,0 +1,30 @@
+"""Errors the user can act on.
+
+    RagError                 base: the CLI and the chat page show its message as is
+    ├── ConfigError          a setting is missing or malformed
+    ├── IndexMissingError    nothing has been ingested at the configured location
+    ├── InvalidQuestionError empty or oversized question
+    └── LLMUnavailableError  the model server failed after retries (callers fall back)
+
+Inside the package we raise; only the edges (CLI, chat page, HTTP API) turn these into messages.
+"""
+
+
+class RagError(Exception):
+    """Base class: the message says what went wrong and what to do next."""
+
+
+class ConfigError(RagError):
+    """A setting is missing or malformed."""
+
+
+class IndexMissingError(RagError):
+    """The index directory or Chroma collection holds no ingested articles."""
+
+
+class InvalidQuestionError(RagError):
+    """The question is empty or too long to be a question."""
+
+
+class LLMUnavailableError(RagError):
+    """The configured model server could not produce an answer."""
