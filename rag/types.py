@@ -95,3 +95,17 @@ class ArticleInfo:
     byline: str
     source: str
     chunks: int
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Limit retrieval to some articles, outlets or a date range (ISO dates, inclusive)."""
+
+    article_ids: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.article_ids or self.sources or self.outlets or self.date_from or self.date_to)
