@@ -3,23 +3,84 @@
 from __future__ import annotations
 
 import functools
+import threading
+import time
 from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+import numpy as np
 
 from rag.config import Settings, load_settings
+from rag.errors import InvalidQuestionError, LLMUnavailableError
 from rag.types import Answer, ArticleInfo, Passage, SearchFilter, TextDelta
 
 History = list[dict[str, str]]
 
 
 class Rag:
-    """Answers questions from one index. Build once and reuse: it holds the models and indexes."""
+    """Answers questions from one index. Build once and reuse: it holds the models and indexes.
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    Safe to share between threads: components are built once under a lock, and a query only
+    reads them (the in-memory keyword snapshot is swapped whole when an ingest commits).
+    """
+
+    def __init__(self, settings: Settings | None = None, *, embedder: Any | None = None,
+                 retrieval: Any | None = None, extractive: Any | None = None) -> None:
+        from rag.extractive import ExtractiveConfig
+        from rag.retrieval import RetrievalConfig
+
         self.settings = settings or load_settings()
+        self._embedder = embedder
+        self.retrieval_config = retrieval or RetrievalConfig()
+        self.extractive_config = extractive or ExtractiveConfig()
+        self._init_lock = threading.Lock()
 
-    def ask(
-        self, question: str, history: History | None = None, *, filters: SearchFilter | None = None
-    ) -> Answer:
+    # --- components, built on first use ------------------------------------------------------
+    @cached_property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            from rag.embedding import get_embedder
+
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    @cached_property
+    def store(self) -> Any:
+        from rag.store import ChunkStore
+
+        return ChunkStore(self.settings)
+
+    @cached_property
+    def manifest(self) -> Any:
+        from ingest.manifest import Manifest
+
+        return Manifest(self.settings.manifest_path)
+
+    @cached_property
+    def retriever(self) -> Any:
+        from rag.retrieval import HybridRetriever
+
+        with self._init_lock:
+            return HybridRetriever(self.store, self.manifest, self.embedder, self.retrieval_config)
+
+    @cached_property
+    def llm(self) -> Any | None:
+        if not self.settings.llm_configured:
+            return None
+        from rag.llm import build_llm
+
+        return build_llm(self.settings)
+
+    def mode_label(self) -> str:
+        if not self.settings.llm_configured:
+            return "extractive"
+        from rag.llm import describe_llm
+
+        return describe_llm(self.settings)
+
+    # --- public API ----------------------------------------------------------------------------
+    def ask(self, question: str, history: History | None = None, *, filters: SearchFilter | None = None) -> Answer:
         """Answer with `[n]` markers resolving to `Answer.citations`; abstain when unsupported.
 
         `history` is a list of `{"role": "user"|"assistant", "content": ...}` messages; a follow-up
@@ -27,27 +88,113 @@ class Rag:
         Raises `InvalidQuestionError` for empty or oversized questions and `IndexMissingError`
         when nothing has been ingested.
         """
-        raise NotImplementedError
+        events = list(self.ask_stream(question, history, filters=filters))
+        final = events[-1]
+        assert isinstance(final, Answer)
+        return final
 
-    def ask_stream(
-        self, question: str, history: History | None = None, *, filters: SearchFilter | None = None
-    ) -> Iterator[TextDelta | Answer]:
+    def ask_stream(self, question: str, history: History | None = None, *,
+                   filters: SearchFilter | None = None) -> Iterator[TextDelta | Answer]:
         """Yield zero or more `TextDelta`s, then exactly one final `Answer` (same as `ask`)."""
-        raise NotImplementedError
+        question = self.validate(question)
+        started = time.perf_counter()
+        standalone, notice = self._standalone(question, history or [])
+        passages = self.retrieve(standalone, filters=filters)
+        timings = {"retrieval": _ms(started)}
+        common = {"question": question, "rewritten_question": standalone, "passages": passages, "timings_ms": timings}
+        if self.llm is not None and passages:
+            generated = yield from self._generate(standalone, passages, common)
+            if isinstance(generated, Answer):
+                yield generated
+                return
+            notice = generated
+        answer = self._extract(standalone, passages, common)
+        answer.notice = notice
+        timings["total"] = _ms(started)
+        yield TextDelta(answer.text)
+        yield answer
 
-    def retrieve(
-        self, question: str, k: int | None = None, *, filters: SearchFilter | None = None
-    ) -> list[Passage]:
+    def retrieve(self, question: str, k: int | None = None, *, filters: SearchFilter | None = None) -> list[Passage]:
         """Hybrid (dense + BM25, RRF) top-`k` passages; near-duplicates collapse into one hit."""
-        raise NotImplementedError
+        self.store.require_content()
+        return self.retriever.retrieve(question, k or self.settings.top_k, filters)
 
     def articles(self) -> list[ArticleInfo]:
-        """Every ingested article, for listings and filters."""
-        raise NotImplementedError
+        """Every ingested article, newest first."""
+        return [ArticleInfo(*row) for row in self.manifest.articles()]
 
-    def mode_label(self) -> str:
-        """"extractive" or "llm: <model>", for the chat page's badge."""
-        raise NotImplementedError
+    def article_passages(self, article_id: str) -> list[Passage]:
+        """An article's committed chunks in reading order, for the side panel."""
+        snap = self.retriever.snapshot()
+        from rag.retrieval import _passage
+
+        chunks = [c for c in snap.chunks if c.meta.get("article_id") == article_id]
+        return [_passage(c, 0.0, (None, None), None, 0) for c in chunks]
+
+    def validate(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise InvalidQuestionError("The question is empty: type a question about the articles.")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InvalidQuestionError(
+                f"The question is {len(question):,} characters long; the limit is {limit:,} (RAG_MAX_QUESTION_CHARS)."
+            )
+        return " ".join(question.split())
+
+    # --- steps ---------------------------------------------------------------------------------
+    def _standalone(self, question: str, history: History) -> tuple[str, str]:
+        from rag.rewrite import needs_rewrite, rule_based
+
+        if not needs_rewrite(question, history):
+            return question, ""
+        if self.llm is not None:
+            from rag.generate import rewrite_question
+
+            try:
+                return rewrite_question(self.llm, question, history), ""
+            except LLMUnavailableError as exc:
+                return rule_based(question, history), f"Model server failed ({exc}); the follow-up was rewritten by rule."
+        return rule_based(question, history), ""
+
+    def _generate(self, question: str, passages: list[Passage], common: dict[str, Any]) -> Iterator[TextDelta]:
+        """Stream the model's answer; returns the final Answer, or a notice when the server failed."""
+        from rag.answers import NOT_COVERED, abstention, resolve_markers
+        from rag.generate import stream_answer
+
+        started = time.perf_counter()
+        parts: list[str] = []
+        try:
+            for delta in stream_answer(self.llm, question, passages):
+                parts.append(delta)
+                yield TextDelta(delta)
+        except LLMUnavailableError as exc:
+            return f"Model server failed ({exc}); this answer was extracted from the articles instead."
+        common["timings_ms"]["generation"] = _ms(started)
+        text, citations = resolve_markers("".join(parts), passages)
+        model = self.settings.llm_model
+        if not citations or NOT_COVERED.lower().rstrip(".") in text.lower():
+            return abstention(passages, "llm", model=model, **common)
+        return Answer(text=text, citations=citations, abstained=False, mode="llm", model=model, **common)
+
+    def _extract(self, question: str, passages: list[Passage], common: dict[str, Any]) -> Answer:
+        from rag import extractive
+        from rag.answers import abstention, extractive_answer
+        from rag.question import profile
+
+        started = time.perf_counter()
+        q = profile(question)
+        q_vec = np.asarray(self.retriever.embed_query(question), dtype=np.float32)
+        cands = extractive.candidates(passages)
+        extractive.score(cands, q, q_vec, self.embedder, self.extractive_config)
+        chosen = extractive.select(cands, self.extractive_config)
+        common["timings_ms"]["generation"] = _ms(started)
+        if not chosen:
+            return abstention(passages, "extractive", **common)
+        return extractive_answer(chosen, **common)
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
 
 
 @functools.cache

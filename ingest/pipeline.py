@@ -1,0 +1,216 @@
+"""`ingest_path`: a folder (or one file) in, an up-to-date index out, incrementally and crash-safely.
+
+Per file the order is: note the intent in the manifest, write the new version's chunks beside the
+old ones, delete the old version, commit the manifest row. Readers trust only committed
+(path, sha) pairs, so a kill at any point leaves the index answering from whole file versions, and
+the next run sweeps up the intent it finds. Files are embedded in batches across files and
+streamed to Chroma, so memory stays flat however large the folder is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.article import Article
+from ingest.chunking import Chunker, ChunkingConfig, embed_text
+from ingest.manifest import FileRecord, Manifest
+from rag.config import Settings
+from rag.errors import RagError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
+EMBED_BATCH_CHUNKS = 128
+
+
+@dataclass
+class IngestReport:
+    files: int = 0  # files (re)ingested in this run
+    articles: int = 0
+    chunks: int = 0
+    skipped: int = 0  # unchanged since the last run
+    removed: int = 0  # gone from disk, their chunks deleted
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"files: {self.files}, articles: {self.articles}, chunks: {self.chunks}, "
+            f"skipped: {self.skipped}, removed: {self.removed}, errors: {len(self.errors)} "
+            f"({self.seconds:.1f} s)"
+        )
+
+
+@dataclass
+class _Parsed:
+    path: str
+    root: str
+    source: str
+    sha: str
+    articles: list[tuple[str, Article, int]]
+    nodes: list
+
+
+class IngestError(RagError):
+    """The path to ingest does not exist or holds nothing ingestible."""
+
+
+def ingest_path(
+    path: Path,
+    settings: Settings,
+    *,
+    chunking: ChunkingConfig = ChunkingConfig(),
+    embedder: object | None = None,
+    progress: bool | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> IngestReport:
+    """Bring the index in line with `path`; bad files are reported by name and skipped."""
+    if not path.exists():
+        raise IngestError(f"{path}: no such file or folder")
+    from rag.store import ChunkStore
+
+    started = time.perf_counter()
+    report = IngestReport()
+    root = path.absolute() if path.is_dir() else path.absolute().parent
+    manifest = Manifest(settings.manifest_path)
+    store = ChunkStore(settings)
+    try:
+        _sweep_interrupted(manifest, store)
+        writer = _BatchWriter(manifest, store, embedder or _default_embedder(settings), report)
+        chunker = Chunker(chunking)
+        files = list(_discover(path, report))
+        for file in _progress(files, progress):
+            if on_file:
+                on_file(file.name)
+            parsed = _parse(file, root, manifest, chunker, report)
+            if parsed:
+                writer.add(parsed)
+        writer.flush()
+        if path.is_dir():
+            report.removed = _remove_missing(root, {str(f.absolute()) for f in files}, manifest, store)
+    finally:
+        manifest.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _discover(path: Path, report: IngestReport) -> Iterator[Path]:
+    """Supported files under `path`, sorted; others are reported, hidden files ignored."""
+    if path.is_file():
+        yield path
+        return
+    for file in sorted(path.rglob("*")):
+        rel = file.relative_to(path)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if file.is_dir() and not file.is_symlink():
+            continue
+        if file.suffix.lower() in SUPPORTED_SUFFIXES or file.is_symlink():
+            yield file
+        else:
+            report.errors.append((str(rel), f"skipped: unsupported file type {file.suffix or '(none)'!r}"))
+
+
+def _parse(file: Path, root: Path, manifest: Manifest, chunker: Chunker, report: IngestReport) -> _Parsed | None:
+    from ingest.parse import parse_file
+    from ingest.readers import FileRejected
+
+    key = str(file.absolute())
+    source = _display_name(file, root)
+    try:
+        sha = hashlib.sha256(file.read_bytes()).hexdigest()
+    except OSError as exc:
+        report.errors.append((source, f"skipped: cannot read ({exc.strerror or exc})"))
+        return None
+    committed = manifest.files().get(key)
+    if committed and committed.sha == sha:
+        report.skipped += 1
+        return None
+    try:
+        articles = parse_file(file, source)
+    except FileRejected as exc:
+        report.errors.append((source, exc.reason))
+        return None
+    numbered = [(a, chunker.chunk(a, key, sha)) for a in articles]
+    ids = [(nodes[0].metadata["article_id"] if nodes else "", a, len(nodes)) for a, nodes in numbered]
+    nodes = [n for _, ns in numbered for n in ns]
+    if not nodes:
+        report.errors.append((source, "skipped: no article text left after cleaning"))
+        return None
+    return _Parsed(key, str(root), source, sha, [t for t in ids if t[0]], nodes)
+
+
+class _BatchWriter:
+    """Embeds chunks in batches that span files, then writes and commits each file in order."""
+
+    def __init__(self, manifest: Manifest, store: object, embedder: object, report: IngestReport):
+        self.manifest, self.store, self.embedder, self.report = manifest, store, embedder, report
+        self.pending: list[_Parsed] = []
+
+    def add(self, parsed: _Parsed) -> None:
+        self.pending.append(parsed)
+        if sum(len(p.nodes) for p in self.pending) >= EMBED_BATCH_CHUNKS:
+            self.flush()
+
+    def flush(self) -> None:
+        nodes = [n for p in self.pending for n in p.nodes]
+        if not nodes:
+            return
+        vectors = self.embedder.get_text_embedding_batch([embed_text(n) for n in nodes])
+        for node, vector in zip(nodes, vectors):
+            node.embedding = vector
+        for parsed in self.pending:
+            self._write(parsed)
+        self.pending = []
+
+    def _write(self, p: _Parsed) -> None:
+        self.manifest.begin(p.path, p.sha)
+        self.store.delete_version(p.path, p.sha)  # leftovers of a killed run of this same version
+        self.store.add(p.nodes)
+        self.store.delete_file(p.path, except_sha=p.sha)
+        record = FileRecord(p.path, p.root, p.source, p.sha, len(p.articles), len(p.nodes))
+        self.manifest.commit(record, p.articles)
+        self.report.files += 1
+        self.report.articles += len(p.articles)
+        self.report.chunks += len(p.nodes)
+
+
+def _sweep_interrupted(manifest: Manifest, store: object) -> None:
+    """Delete chunks a killed run wrote but never committed."""
+    committed = manifest.committed_versions()
+    for path, sha in manifest.pending().items():
+        if committed.get(path) != sha:
+            store.delete_version(path, sha)
+        manifest.clear_pending(path)
+
+
+def _remove_missing(root: Path, present: set[str], manifest: Manifest, store: object) -> int:
+    gone = [path for path in manifest.files(str(root)) if path not in present]
+    for path in gone:
+        manifest.begin(path, "")
+        store.delete_file(path)
+        manifest.forget(path)
+    return len(gone)
+
+
+def _display_name(file: Path, root: Path) -> str:
+    try:
+        return str(file.absolute().relative_to(root))
+    except ValueError:
+        return file.name
+
+
+def _default_embedder(settings: Settings) -> object:
+    from rag.embedding import get_embedder
+
+    return get_embedder(settings)
+
+
+def _progress(files: list[Path], enabled: bool | None) -> list[Path] | Iterator[Path]:
+    if enabled is False or len(files) < 20:
+        return files
+    from tqdm import tqdm
+
+    return tqdm(files, desc="ingest", unit="file", disable=None if enabled is None else not enabled)

@@ -1,0 +1,114 @@
+"""Offline answers: pick the retrieved sentences that answer the question, each with its citation.
+
+Sentences are scored by meaning (MiniLM cosine to the question) and by wording (share of the
+question's content words they contain), then filtered by what the question asks for: a "who"
+answer names someone, a "how many" answer has a number, a "what did X say" answer has X speaking.
+Sentences that repeat an already chosen one (the same wire copy in another outlet) are not
+repeated: their passages are cited beside it instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rag.dedupe import containment, shingles
+from rag.names import person_names
+from rag.question import QuestionProfile, speech_in
+from rag.text import content_terms, defang, numbers, split_sentences, words
+from rag.types import Passage
+
+_DATE = re.compile(
+    r"\b(19|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"yesterday|today|last (week|month|year))\b"
+)
+_PLACE_HINT = re.compile(r"\b(in|at|near|outside|from) [A-Z]")
+
+
+@dataclass(frozen=True)
+class ExtractiveConfig:
+    cosine_weight: float = 0.6
+    overlap_weight: float = 0.4
+    min_score: float = 0.45  # below this the best sentence does not answer: abstain
+    runner_up_margin: float = 0.08  # further sentences must score within this of the best
+    max_sentences: int = 3
+    max_words: int = 80
+    duplicate_containment: float = 0.5
+
+
+@dataclass
+class Candidate:
+    sentence: str
+    passage: Passage
+    score: float = 0.0
+    also: list[Candidate] = field(default_factory=list)  # the same sentence in other passages
+
+
+def candidates(passages: list[Passage]) -> list[Candidate]:
+    return [Candidate(defang(s), p) for p in passages for s in split_sentences(p.text) if len(words(s)) >= 4]
+
+
+def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedder: Any, cfg: ExtractiveConfig) -> None:
+    """Fill in each candidate's score: meaning + wording, zero when it fails the question's type."""
+    if not cands:
+        return
+    vectors = np.asarray(embedder.get_text_embedding_batch([c.sentence for c in cands]), dtype=np.float32)
+    cosines = vectors @ q_vec
+    for cand, cosine in zip(cands, cosines):
+        terms = content_terms(cand.sentence)
+        overlap = len(terms & q.terms) / len(q.terms) if q.terms else 0.0
+        fits = answers_kind(cand.sentence, cand.passage.text, q)
+        cand.score = (cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlap) if fits else 0.0
+
+
+def answers_kind(sentence: str, passage_text: str, q: QuestionProfile) -> bool:
+    """Does this sentence have the shape of an answer to this kind of question?"""
+    if q.numbers - numbers(sentence):
+        return False  # a question about 2023 is not answered by a sentence about 2022
+    if q.kind == "say":
+        return speech_in(sentence) and all(_mentions(sentence, n) for n in q.names)
+    if not all(_mentions(sentence, n) or _mentions(passage_text, n) for n in q.names):
+        return False
+    if q.kind == "who":
+        return bool(person_names(sentence))
+    if q.kind == "when":
+        return bool(_DATE.search(sentence))
+    if q.kind == "how_many":
+        return bool(numbers(sentence) - q.numbers)
+    if q.kind == "where":
+        return bool(_PLACE_HINT.search(sentence))
+    return True
+
+
+def _mentions(text: str, name: str) -> bool:
+    """A name counts as mentioned when any of its words (e.g. a surname) appears."""
+    lowered = text.lower()
+    return any(re.search(rf"\b{re.escape(part.lower())}", lowered) for part in name.split() if len(part) > 1)
+
+
+def select(cands: list[Candidate], cfg: ExtractiveConfig) -> list[Candidate]:
+    """Best sentence first, then close runners-up that add something new, within the word budget."""
+    ranked = sorted((c for c in cands if c.score > 0), key=lambda c: c.score, reverse=True)
+    if not ranked or ranked[0].score < cfg.min_score:
+        return []
+    chosen: list[Candidate] = []
+    grams: list[frozenset] = []
+    budget = cfg.max_words
+    for cand in ranked:
+        g = shingles(cand.sentence)
+        twin = next((c for c, cg in zip(chosen, grams) if containment(g, cg) >= cfg.duplicate_containment), None)
+        if twin is not None:
+            if all(cand.passage.chunk_id != c.passage.chunk_id for c in [twin, *twin.also]):
+                twin.also.append(cand)
+            continue
+        good_enough = not chosen or cand.score >= ranked[0].score - cfg.runner_up_margin
+        n_words = len(words(cand.sentence))
+        if good_enough and len(chosen) < cfg.max_sentences and (not chosen or n_words <= budget):
+            chosen.append(cand)
+            grams.append(g)
+            budget -= n_words
+    return chosen

@@ -1,0 +1,67 @@
+"""What a question asks for: its type, the names and numbers it hinges on, its content words.
+
+The extractive answerer uses this to reject sentences that are on topic but do not answer
+(a question about what Xi *said* is not answered by a sentence where Xi *agreed*).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text import content_terms, numbers
+
+_QUESTION_WORDS = {"who", "whom", "whose", "what", "when", "where", "which", "why", "how", "did", "does", "do", "is", "are", "was", "were"}
+_FILLER_TERMS = frozenset({"say", "said", "tell", "told", "mani", "much"})
+_SPEECH = re.compile(r"\b(say|said|says|tell|told|state|stated|comment|quote|remark|describe|call)\w*\b", re.I)
+_NAME = re.compile(r"\b(?:[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)+|[A-Z]{2,})(?:[\s-](?:[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)+|[A-Z]{2,}))*")
+
+
+@dataclass(frozen=True)
+class QuestionProfile:
+    text: str
+    kind: str  # who | when | where | how_many | say | why | what
+    names: tuple[str, ...]  # capitalised names the answer must be about
+    numbers: frozenset[str]
+    terms: frozenset[str]
+
+
+def profile(question: str) -> QuestionProfile:
+    return QuestionProfile(
+        text=question,
+        kind=_kind(question),
+        names=tuple(_names(question)),
+        numbers=frozenset(numbers(question)),
+        terms=frozenset(content_terms(question) - _FILLER_TERMS),
+    )
+
+
+def _kind(question: str) -> str:
+    q = question.lower().strip()
+    if _SPEECH.search(q) and re.match(r"(what|how) (did|does|do|has|have)\b", q):
+        return "say"
+    if re.match(r"(how many|how much|what (number|percentage|share))\b", q):
+        return "how_many"
+    for word in ("who", "when", "where", "why"):
+        if re.match(rf"{word}\b", q):
+            return word
+    if re.match(r"(what|which) (year|month|day|date)\b", q):
+        return "when"
+    return "what"
+
+
+def _names(question: str) -> list[str]:
+    """Capitalised phrases, ignoring the sentence-initial question word."""
+    found = []
+    for match in _NAME.finditer(question):
+        name = match.group(0)
+        first, *rest = name.split()
+        if match.start() == 0 or first.lower() in _QUESTION_WORDS:
+            name = " ".join(rest)
+        if name and name.lower() not in _QUESTION_WORDS:
+            found.append(name)
+    return found
+
+
+def speech_in(sentence: str) -> bool:
+    return bool(_SPEECH.search(sentence)) or "“" in sentence or '"' in sentence

@@ -1,0 +1,161 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates fused by weighted reciprocal rank.
+
+llama-index's QueryFusionRetriever does RRF too, but it neither weights the retrievers in RRF
+mode nor reports each retriever's rank, which the chat page shows and the eval tunes; the fusion
+itself is ten lines, so it lives here. Near-duplicate passages (one wire story in several
+outlets) collapse into one hit that keeps every source.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ingest.manifest import Manifest
+from rag.dedupe import containment, shingles
+from rag.keyword import KeywordIndex
+from rag.store import ChunkStore, StoredChunk
+from rag.types import Passage, SearchFilter, SourceRef
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    candidates: int = 30  # per retriever, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.0
+    duplicate_containment: float = 0.5  # word-trigram containment that makes two passages one
+
+
+@dataclass
+class _Snapshot:
+    """The committed chunks of one manifest generation, with the BM25 index over them."""
+
+    generation: int
+    chunks: list[StoredChunk]
+    position: dict[str, int]
+    keyword: KeywordIndex
+    fields: dict[str, np.ndarray]
+
+
+class HybridRetriever:
+    def __init__(self, store: ChunkStore, manifest: Manifest, embedder: Any, config: RetrievalConfig = RetrievalConfig()):
+        self.store, self.manifest, self.embedder, self.config = store, manifest, embedder, config
+        self._snapshot: _Snapshot | None = None
+        self.embed_query = functools.lru_cache(maxsize=512)(self._embed_query)
+
+    def _embed_query(self, text: str) -> tuple[float, ...]:
+        return tuple(self.embedder.get_query_embedding(text))
+
+    def snapshot(self) -> _Snapshot:
+        """Current committed chunks; rebuilt only when an ingest has committed something new."""
+        generation = self.manifest.generation()
+        if self._snapshot is None or self._snapshot.generation != generation:
+            self._snapshot = self._build_snapshot(generation)
+        return self._snapshot
+
+    def _build_snapshot(self, generation: int) -> _Snapshot:
+        committed = self.manifest.committed_versions()
+        chunks = [c for c in self.store.all_chunks() if committed.get(c.meta.get("path")) == c.meta.get("file_sha")]
+        chunks.sort(key=lambda c: (c.meta.get("article_id", ""), c.meta.get("position", 0)))
+        fields = {
+            key: np.array([str(c.meta.get(key, "")) for c in chunks], dtype=object)
+            for key in ("article_id", "outlet", "source", "date")
+        }
+        return _Snapshot(
+            generation,
+            chunks,
+            {c.chunk_id: i for i, c in enumerate(chunks)},
+            KeywordIndex([f"{c.meta.get('title', '')}\n{c.text}" for c in chunks]),
+            fields,
+        )
+
+    def retrieve(self, question: str, k: int, filters: SearchFilter | None = None) -> list[Passage]:
+        snap = self.snapshot()
+        allowed = _filter_mask(snap, filters)
+        dense = self._dense(question, snap, allowed)
+        keyword = snap.keyword.search(question, self.config.candidates, allowed.astype(np.float32))
+        fused = self._fuse(dense, [pos for pos, _ in keyword])
+        similarity = dict(dense)
+        passages = [
+            _passage(snap.chunks[pos], score, ranks, similarity.get(pos), fused_rank)
+            for fused_rank, (pos, score, ranks) in enumerate(fused, start=1)
+        ]
+        return collapse_duplicates(passages, k, self.config.duplicate_containment)
+
+    def _dense(self, question: str, snap: _Snapshot, allowed: np.ndarray) -> list[tuple[int, float]]:
+        """(chunk position, cosine) for the nearest committed chunks that pass the filter."""
+        if not snap.chunks:
+            return []
+        hits = self.store.query(
+            list(self.embed_query(question)),
+            n=min(len(snap.chunks), self.config.candidates * 2),
+            where=None if allowed.all() else {"article_id": {"$in": sorted(set(snap.fields["article_id"][allowed]))}},
+        )
+        ranked = [(snap.position[c.chunk_id], sim) for c, sim in hits if c.chunk_id in snap.position]
+        return [(pos, sim) for pos, sim in ranked if allowed[pos]][: self.config.candidates]
+
+    def _fuse(self, dense: list[tuple[int, float]], keyword: list[int]) -> list[tuple[int, float, tuple[int | None, int | None]]]:
+        """Weighted reciprocal-rank fusion: score = Σ w / (rrf_k + rank)."""
+        cfg = self.config
+        scores: dict[int, float] = {}
+        ranks: dict[int, list[int | None]] = {}
+        for which, (weight, order) in enumerate(((cfg.dense_weight, [p for p, _ in dense]), (cfg.keyword_weight, keyword))):
+            for rank, pos in enumerate(order, start=1):
+                scores[pos] = scores.get(pos, 0.0) + weight / (cfg.rrf_k + rank)
+                ranks.setdefault(pos, [None, None])[which] = rank
+        best = sorted(scores, key=scores.__getitem__, reverse=True)
+        return [(pos, scores[pos], (ranks[pos][0], ranks[pos][1])) for pos in best]
+
+
+def _filter_mask(snap: _Snapshot, filters: SearchFilter | None) -> np.ndarray:
+    mask = np.ones(len(snap.chunks), dtype=bool)
+    if filters is None or filters.is_empty():
+        return mask
+    for key, wanted in (("article_id", filters.article_ids), ("outlet", filters.outlets), ("source", filters.sources)):
+        if wanted:
+            mask &= np.isin(snap.fields[key], list(wanted))
+    dates = snap.fields["date"]
+    if filters.date_from:
+        mask &= np.array([bool(d) and d >= filters.date_from for d in dates], dtype=bool)
+    if filters.date_to:
+        mask &= np.array([bool(d) and d <= filters.date_to for d in dates], dtype=bool)
+    return mask
+
+
+def _passage(chunk: StoredChunk, score: float, ranks: tuple[int | None, int | None], similarity: float | None, fused_rank: int) -> Passage:
+    meta = chunk.meta
+    return Passage(
+        chunk_id=chunk.chunk_id,
+        text=chunk.text,
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        score=score,
+        outlet=str(meta.get("outlet", "")),
+        date=str(meta.get("date", "")),
+        byline=str(meta.get("byline", "")),
+        article_id=str(meta.get("article_id", "")),
+        kind=str(meta.get("kind", "body")),
+        dense_rank=ranks[0],
+        keyword_rank=ranks[1],
+        fused_rank=fused_rank,
+        dense_similarity=similarity,
+    )
+
+
+def collapse_duplicates(passages: list[Passage], k: int, threshold: float) -> list[Passage]:
+    """Keep the best of each group of near-identical passages; the others become its sources."""
+    kept: list[tuple[Passage, frozenset]] = []
+    for passage in passages:
+        grams = shingles(passage.text)
+        twin = next((p for p, g in kept if containment(grams, g) >= threshold), None)
+        if twin is None:
+            if len(kept) < k:
+                kept.append((passage, grams))
+            continue
+        if passage.source != twin.source:
+            twin.duplicates.append(SourceRef(passage.chunk_id, passage.title, passage.outlet, passage.date, passage.source))
+    return [p for p, _ in kept]

@@ -1,0 +1,47 @@
+"""Follow-ups ("What did she say about it?") become stand-alone questions before retrieval.
+
+With an LLM configured it rewrites; offline, a rule carries the previous turn's subject: the person
+named in the last answer replaces he/she, and the previous question's topic replaces it/that.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.names import person_names
+
+_PRONOUN_PERSON = re.compile(r"\b(he|she|him|her|they|them)\b", re.I)
+_PRONOUN_POSSESSIVE = re.compile(r"\b(his|hers|their)\b", re.I)
+_PRONOUN_THING = re.compile(r"\b(it|this|that|these|those)\b(?!\s+[a-z]+ed\b)", re.I)
+_TOPIC = re.compile(r"\b(the|a|an)\s+[^?]+", re.I)
+_ANY_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|this|that|these|those)\b", re.I)
+
+
+def needs_rewrite(question: str, history: list[dict[str, str]] | None) -> bool:
+    return bool(history) and bool(_ANY_PRONOUN.search(question) or len(question.split()) <= 3)
+
+
+def rule_based(question: str, history: list[dict[str, str]]) -> str:
+    last_user = _last(history, "user")
+    last_answer = _last(history, "assistant")
+    person = _first_person(last_answer) or _first_person(last_user)
+    topic_match = _TOPIC.search(last_user)
+    topic = topic_match.group(0).strip() if topic_match else last_user.rstrip("?")
+    rewritten = question
+    if person:
+        rewritten = _PRONOUN_POSSESSIVE.sub(f"{person}'s", rewritten)
+        rewritten = _PRONOUN_PERSON.sub(person, rewritten)
+    if topic:
+        rewritten = _PRONOUN_THING.sub(topic, rewritten, count=1)
+    if rewritten == question:  # nothing to substitute: carry the previous question along
+        rewritten = f"{question} ({last_user.rstrip('?')})"
+    return rewritten
+
+
+def _last(history: list[dict[str, str]], role: str) -> str:
+    return next((m.get("content", "") for m in reversed(history) if m.get("role") == role), "")
+
+
+def _first_person(text: str) -> str | None:
+    names = person_names(text)
+    return names[0] if names else None

@@ -1,0 +1,121 @@
+"""The Chroma collection behind the index: on disk in-process by default, or a `chroma run` server.
+
+Both ingest (writes) and retrieval (reads) go through `ChunkStore`, so the metadata keys and the
+distance metric are defined once. Embeddings are always computed by us and passed in; Chroma's
+own default embedding function (which would download a model) is never used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from rag.config import Settings
+from rag.errors import ConfigError, IndexMissingError
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+    from llama_index.core.schema import BaseNode
+
+# Per-chunk metadata written at ingest; retrieval and the chat page read these keys.
+CHUNK_FIELDS = ("path", "file_sha", "article_id", "title", "outlet", "date", "byline", "source", "kind", "position")
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    chunk_id: str
+    text: str
+    meta: dict[str, Any]
+
+
+def _client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if not settings.chroma_url:
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    url = urlparse(settings.chroma_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ConfigError(f"RAG_CHROMA_URL={settings.chroma_url!r} is not an http(s) URL")
+    return chromadb.HttpClient(
+        host=url.hostname,
+        port=url.port or (443 if url.scheme == "https" else 8000),
+        ssl=url.scheme == "https",
+        settings=chroma_settings,
+    )
+
+
+class ChunkStore:
+    """Chunks with embeddings and flat metadata, in one Chroma collection (cosine distance)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._collection: Collection | None = None
+
+    @property
+    def collection(self) -> Collection:
+        if self._collection is None:
+            self._collection = _client(self.settings).get_or_create_collection(
+                self.settings.collection,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        return self._collection
+
+    def reconnect(self) -> None:
+        """Forget the client, e.g. after a Chroma server restart dropped the connection."""
+        self._collection = None
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def add(self, nodes: list[BaseNode]) -> None:
+        """Write embedded llama-index nodes through llama-index's own Chroma adapter."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        ChromaVectorStore(chroma_collection=self.collection).add(nodes)
+
+    def delete_file(self, path: str, except_sha: str | None = None) -> None:
+        """Delete a file's chunks, optionally keeping one version of it."""
+        where: dict[str, Any] = {"path": path}
+        if except_sha is not None:
+            where = {"$and": [{"path": path}, {"file_sha": {"$ne": except_sha}}]}
+        self.collection.delete(where=where)
+
+    def delete_version(self, path: str, sha: str) -> None:
+        self.collection.delete(where={"$and": [{"path": path}, {"file_sha": sha}]})
+
+    def query(self, embedding: list[float], n: int, where: dict[str, Any] | None) -> list[tuple[StoredChunk, float]]:
+        """Nearest chunks with their cosine similarity."""
+        if n <= 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[embedding],
+            n_results=n,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+        return [(StoredChunk(cid, doc or "", dict(meta or {})), 1.0 - dist) for cid, doc, meta, dist in rows]
+
+    def all_chunks(self, where: dict[str, Any] | None = None, batch: int = 5000) -> list[StoredChunk]:
+        """Every chunk's text and metadata, paged so a large collection is not fetched at once."""
+        chunks: list[StoredChunk] = []
+        offset = 0
+        while True:
+            page = self.collection.get(
+                where=where or None, include=["documents", "metadatas"], limit=batch, offset=offset
+            )
+            for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"]):
+                chunks.append(StoredChunk(cid, doc or "", dict(meta or {})))
+            if len(page["ids"]) < batch:
+                return chunks
+            offset += batch
+
+    def require_content(self) -> None:
+        if self.count() == 0:
+            where = self.settings.chroma_url or self.settings.chroma_dir
+            raise IndexMissingError(f"No articles indexed at {where}: run `rag ingest data/corpus` first.")

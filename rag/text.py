@@ -1,0 +1,68 @@
+"""Sentence splitting and content words, shared by chunking, answer selection and claim checks.
+
+Sentences come from NLTK's trained English Punkt model, which llama-index ships in its package
+data; llama-index's own splitter uses an untrained Punkt that breaks "U.S." and "Jan. 30" apart.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][a-z]+)?")
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
+
+
+@functools.cache
+def _punkt():  # noqa: ANN202
+    from llama_index.core.utils import globals_helper
+    from nltk.tokenize import PunktTokenizer
+
+    globals_helper.wait_for_nltk_check()  # puts llama-index's bundled NLTK data on the path
+    return PunktTokenizer("english")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _punkt().tokenize(text) if s.strip()]
+
+
+def split_sentences_keep_space(text: str) -> list[str]:
+    """Same sentences, each keeping its trailing space, so that ''.join(...) == text."""
+    spans = list(_punkt().span_tokenize(text))
+    return [text[s : (spans[i + 1][0] if i + 1 < len(spans) else len(text))] for i, (s, _) in enumerate(spans)]
+
+
+@functools.cache
+def _stopwords() -> frozenset[str]:
+    from llama_index.core.utils import globals_helper
+
+    return frozenset(globals_helper.stopwords)
+
+
+@functools.cache
+def _stemmer():  # noqa: ANN202
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed words that carry meaning: no stopwords, no punctuation."""
+    stop = _stopwords()
+    kept = [w for w in words(text) if w not in stop and len(w) > 1]
+    return set(_stemmer().stemWords(kept))
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers as written, normalised so '100,000' == '100000'."""
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def defang(text: str) -> str:
+    """'[7]' inside a document is text, not a citation: show it as '(7)' so it cannot become one."""
+    return _BRACKETED_NUMBER.sub(r"(\1)", text)
