@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -48,6 +49,7 @@ class OpenAIServer:
     def __init__(self, model: str = "test-model") -> None:
         self.model = model
         self.reply: Reply = lambda body: DEFAULT_REPLY
+        self.chunk_delay = 0.0  # seconds between streamed chunks, to model a slow model
         self.requests: list[dict[str, Any]] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
@@ -120,6 +122,11 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], handler: type, owner: OpenAIServer) -> None:
         self.owner = owner
         super().__init__(address, handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client gave up on a hanging or cut request (the point of a fault)."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -213,9 +220,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _cut(self, fault: Fault) -> None:
         if fault.graceful:
-            self._send_chunk(b"")  # a complete HTTP body that simply lacks finish_reason/[DONE]
-            self.close_connection = True
-            return
+            return self._send_chunk(b"")  # a complete HTTP body without finish_reason/[DONE]
         self._drop()
 
     def _start_stream(self) -> None:
@@ -226,6 +231,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _send_event(self, payload: dict[str, Any]) -> None:
+        if self.server.owner._stopping.wait(self.server.owner.chunk_delay):
+            return self._drop()
         self._send_chunk(b"data: " + json.dumps(payload).encode() + b"\n\n")
 
     def _send_chunk(self, data: bytes) -> None:

@@ -1,0 +1,40 @@
+# The two commands a newcomer needs: `make run` (chat page over the sample corpus) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test test-all lint ingest bench clean
+
+# torch is pinned and installed first: 2.13.0 is the CPU build on this disk; an unpinned
+# torch would pull several GB of CUDA packages.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+ingest: $(STAMP)
+	$(BIN)/rag ingest data/corpus
+
+run: ingest
+	$(BIN)/rag serve --host 127.0.0.1 --port 7860
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -q -m ""
+
+lint: $(STAMP)
+	$(BIN)/ruff check rag ingest ui eval tests
+
+bench: $(STAMP)
+	$(BIN)/rag bench
+
+clean:
+	rm -rf $(VENV) .rag

@@ -1,0 +1,142 @@
+"""`rag` command line: ingest, ask, chat, serve, eval, bench.
+
+Only argparse is imported at start-up, so `rag --help` is instant; each command imports what it
+needs. `RagError`s become one-line messages here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command in (None, "help"):
+        parser.print_help()
+        return 0
+    if rest and args.command not in ("eval", "bench"):
+        parser.error(f"unrecognised arguments: {' '.join(rest)}")
+    from rag.errors import RagError
+
+    try:
+        return int(args.handler(args, rest) or 0)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Ask questions about a folder of news articles; every answer cites its passages.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("ingest", help="clean, chunk and index a folder (or file) of .txt/.md/.html articles")
+    p.add_argument("path", type=Path)
+    p.set_defaults(handler=_ingest)
+    p = sub.add_parser("ask", help="answer one question and print its sources")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(handler=_ask)
+    p = sub.add_parser("chat", help="chat in the terminal (follow-up questions keep context)")
+    p.set_defaults(handler=_chat)
+    p = sub.add_parser("serve", help="start the chat page and the HTTP API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(handler=_serve)
+    p = sub.add_parser("eval", help="score answers against a gold Q&A set (see python -m eval --help)", add_help=False)
+    p.set_defaults(handler=_eval)
+    p = sub.add_parser("bench", help="benchmark against the plain llama-index pipeline", add_help=False)
+    p.set_defaults(handler=_bench)
+    return parser
+
+
+def _ingest(args: argparse.Namespace, _: list[str]) -> int:
+    from ingest.pipeline import ingest_path
+    from rag.config import load_settings
+
+    report = ingest_path(args.path, load_settings())
+    for name, reason in report.errors:
+        print(f"  {name}: {reason}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def _ask(args: argparse.Namespace, _: list[str]) -> int:
+    import rag
+
+    answer = rag.ask(args.question)
+    if args.json:
+        data = answer.to_dict()
+        data.pop("passages")
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def format_answer(answer) -> str:  # noqa: ANN001
+    lines = [answer.text]
+    if answer.notice:
+        lines.append(f"({answer.notice})")
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:" if not answer.abstained else "Closest passages:")
+    for c in answer.citations:
+        origin = ", ".join(x for x in (c.outlet, c.date) if x)
+        lines.append(f"[{c.number}] {c.title} ({origin or 'outlet and date unknown'}) — {c.source}")
+        lines.append(f"    “{c.quote[:300]}”")
+        others = sorted({r.outlet or r.source for r in c.also_reported_by})
+        if others:
+            lines.append(f"    also reported by: {', '.join(others)}")
+    lines.append(f"[{answer.mode}{': ' + answer.model if answer.model else ''}]")
+    return "\n".join(lines)
+
+
+def _chat(args: argparse.Namespace, _: list[str]) -> int:
+    import rag
+    from rag.errors import InvalidQuestionError
+
+    history: list[dict[str, str]] = []
+    print("Ask about the articles (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            return 0
+        if not question:
+            return 0
+        try:
+            answer = rag.ask(question, history)
+        except InvalidQuestionError as exc:
+            print(f"error: {exc}")
+            continue
+        print(format_answer(answer) + "\n")
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+
+
+def _serve(args: argparse.Namespace, _: list[str]) -> int:
+    from rag.config import load_settings
+    from ui.server import serve
+
+    serve(load_settings(), host=args.host, port=args.port)
+    return 0
+
+
+def _eval(args: argparse.Namespace, rest: list[str]) -> int:
+    from eval.harness import main as eval_main
+
+    return eval_main(rest)
+
+
+def _bench(args: argparse.Namespace, rest: list[str]) -> int:
+    from eval.bench import main as bench_main
+
+    return bench_main(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Shared fixtures: an isolated environment per test and one real index of the sample corpus.
+
+The sample index is built once per session with the real embedder and a real on-disk Chroma;
+tests that need their own index build one in `tmp_path`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = REPO / "data" / "corpus"
+
+pytest_plugins = ["tests.openai_fixtures"]
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's RAG_* or OPENAI_* settings, or writes to ./.rag."""
+    for name in list(os.environ):
+        if name.startswith(("RAG_", "OPENAI_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus ingested once into a session-wide index directory."""
+    from ingest.pipeline import ingest_path
+    from rag.config import load_settings
+
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    report = ingest_path(SAMPLE_CORPUS, load_settings(index_dir=index_dir), progress=False)
+    assert not report.errors, report.errors
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def sample_rag(sample_index: Path):  # noqa: ANN201
+    """A `Rag` over the sample index in extractive mode (no LLM configured)."""
+    from rag.api import Rag
+    from rag.config import Settings
+
+    return Rag(Settings(index_dir=sample_index))
