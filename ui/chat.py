@@ -1,0 +1,132 @@
+"""One conversation, turn by turn, kept apart from Gradio so it can be tested without a browser.
+
+The page keeps a list of `Turn`s in its session state and renders it whole on every update; the
+model only ever sees the plain question/answer text (`history_of`), never the HTML we built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from rag.api import Rag
+from rag.errors import InvalidQuestionError, RagError
+from rag.types import Answer, Citation, SearchFilter, TextDelta
+
+
+@dataclass
+class Turn:
+    """A question and what we know of its answer so far (streamed text, then the `Answer`)."""
+
+    question: str
+    text: str = ""
+    answer: Answer | None = None
+    error: str = ""
+    stopped: bool = False
+    feedback: str = ""  # "up" or "down" once recorded
+    scope: str = ""  # human description of the filters the question was limited by
+
+    @property
+    def pending(self) -> bool:
+        return self.answer is None and not self.error and not self.stopped
+
+
+def history_of(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """Completed turns as `[{"role", "content"}]`, so follow-ups can be rewritten by `Rag`."""
+    messages: list[dict[str, str]] = []
+    for turn in turns:
+        if turn.answer is None:
+            continue  # failed or stopped turns would only confuse the rewrite
+        messages.append({"role": "user", "content": turn.question})
+        messages.append({"role": "assistant", "content": turn.answer.text})
+    return messages
+
+
+def parse_filters(
+    article_ids: Sequence[str] | None,
+    outlets: Sequence[str] | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> SearchFilter | None:
+    """The filter widgets' values as a `SearchFilter`, or None when nothing limits the search.
+
+    Dates must be ISO (YYYY-MM-DD) because the index stores ISO dates and compares them as text.
+    """
+    start, end = _iso_date(date_from, "From"), _iso_date(date_to, "To")
+    if start and end and start > end:
+        raise InvalidQuestionError(f"The date range is empty: {start} is after {end}.")
+    found = SearchFilter(
+        article_ids=tuple(article_ids or ()),
+        outlets=tuple(outlets or ()),
+        date_from=start,
+        date_to=end,
+    )
+    return None if found.is_empty() else found
+
+
+def _iso_date(value: str | None, label: str) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InvalidQuestionError(f"{label} date {value!r} is not a date like 2024-01-30.") from None
+
+
+def describe_filters(found: SearchFilter | None, titles: dict[str, str]) -> str:
+    """One line saying what a question was limited to, shown above its answer."""
+    if found is None:
+        return ""
+    parts = []
+    if found.article_ids:
+        parts.append("articles: " + "; ".join(titles.get(a, a) for a in found.article_ids))
+    if found.outlets:
+        parts.append("outlets: " + ", ".join(found.outlets))
+    if found.date_from or found.date_to:
+        parts.append(f"dates: {found.date_from or '…'} to {found.date_to or '…'}")
+    return "Limited to " + " · ".join(parts)
+
+
+def stream_turn(
+    rag: Rag, turns: list[Turn], question: str, filters: SearchFilter | None = None
+) -> Iterator[list[Turn]]:
+    """Append a turn for `question` and yield the turn list after every change to it.
+
+    The first yield happens before retrieval starts, so the page can show progress at once.
+    Errors end up in `Turn.error` (shown in the conversation) rather than escaping, because a
+    streaming Gradio handler that raises loses the turns it already showed.
+    """
+    turn = Turn(question=question)
+    turns = [*turns, turn]
+    yield turns
+    try:
+        for event in rag.ask_stream(question, history_of(turns[:-1]), filters=filters):
+            if isinstance(event, TextDelta):
+                turn.text += event.text
+            elif isinstance(event, Answer):
+                turn.answer, turn.text = event, event.text
+            yield turns
+    except RagError as exc:
+        turn.error = str(exc)
+        yield turns
+    if turn.pending:  # the stream ended without its final Answer: a contract breach, say so
+        turn.error = "The answer stream ended without a final answer."
+        yield turns
+
+
+def citation(turns: Sequence[Turn], turn_index: int, number: int) -> Citation | None:
+    """The citation numbered `number` under the answer of turn `turn_index`, if any."""
+    if not 0 <= turn_index < len(turns) or turns[turn_index].answer is None:
+        return None
+    for cited in turns[turn_index].answer.citations:
+        if cited.number == number:
+            return cited
+    return None
+
+
+def parse_ref(ref: str) -> tuple[str, list[str]]:
+    """Split a `data-ref` such as `cite:2:1` into its kind and arguments."""
+    kind, _, rest = str(ref).partition(":")
+    return kind, rest.split(":") if rest else []

@@ -1,0 +1,83 @@
+"""Uploaded files: copied under `<index_dir>/uploads/`, then ingested incrementally.
+
+Uploads live beside the index they feed so that re-ingesting the folder is the whole story: an
+unchanged file is skipped by its hash, a re-upload with the same name replaces the old version.
+File names come from the browser, so they are reduced to a safe basename before touching disk.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.config import Settings
+
+ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm")
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+@dataclass
+class UploadResult:
+    """What happened to one batch: files saved and ingested, and problems by file name."""
+
+    saved: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    summary: str = ""
+
+
+def uploads_dir(settings: Settings) -> Path:
+    return settings.index_dir / "uploads"
+
+
+def safe_name(name: str) -> str:
+    """A basename with no path parts or odd characters; keeps the extension."""
+    base = Path(str(name).replace("\\", "/")).name
+    base = _UNSAFE.sub("_", base).strip(" .") or "upload"
+    return base[:120]
+
+
+def save_uploads(files: Sequence[str | Path], target: Path, result: UploadResult) -> list[Path]:
+    """Copy accepted files into `target`; unsupported or oversized ones go to `result.problems`."""
+    target.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for file in files:
+        source = Path(file)
+        name = safe_name(source.name)
+        if source.suffix.lower() not in ALLOWED_SUFFIXES:
+            result.problems.append((name, f"not a {', '.join(ALLOWED_SUFFIXES)} file"))
+            continue
+        if source.stat().st_size > MAX_UPLOAD_BYTES:
+            result.problems.append((name, f"larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"))
+            continue
+        dest = target / name
+        shutil.copyfile(source, dest)
+        saved.append(dest)
+        result.saved.append(name)
+    return saved
+
+
+def ingest_uploads(
+    files: Sequence[str | Path],
+    settings: Settings,
+    on_file: Callable[[str], None] | None = None,
+) -> UploadResult:
+    """Save `files` and ingest the uploads folder; bad files are reported by name, not raised."""
+    from ingest.pipeline import ingest_path
+
+    result = UploadResult()
+    target = uploads_dir(settings)
+    save_uploads(files, target, result)
+    if not result.saved:
+        result.summary = "Nothing to ingest."
+        return result
+    report = ingest_path(target, settings, on_file=on_file, progress=False)
+    result.problems.extend(report.errors)
+    result.summary = (
+        f"Ingested {report.files} file(s): {report.articles} article(s), {report.chunks} chunk(s)"
+        f" in {report.seconds:.1f} s; {report.skipped} unchanged."
+    )
+    return result
