@@ -1,0 +1,146 @@
+"""Raw page text -> clean `Article`s: the step that decides what the index will ever be able to cite.
+
+Scraped pages mix a story with navigation, ads, teaser lists, comment forms, photo captions and
+sometimes other stories. Anything left in here ends up retrieved and quoted, so the rules are
+strict and pattern-based (never keyed on one site):
+  text -> lines -> header metadata -> stories -> per story: chrome out, title, byline,
+  captions apart, short labels out, then outlet and date from what is left.
+The rules live in `chrome`, `captions`, `metadata` and `stories`; this module only sequences them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ingest.article import Article
+from ingest.captions import dedupe, is_credit_only, split_captions, strip_credit
+from ingest.chrome import drop_blocks, is_chrome
+from ingest.metadata import (
+    canonical_outlet,
+    fallback_title,
+    find_outlet,
+    is_date_line,
+    labelled_date,
+    parse_date,
+    take_byline,
+)
+from ingest.stories import (
+    Story,
+    is_headline,
+    read_date_prefix,
+    split_front_matter,
+    split_stories,
+)
+
+_BULLET = re.compile(r"^(?:[•·▪‣◦►*]|-(?=\s)|#{1,6}(?=\s))\s*")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_WRAP_END = re.compile(r"[.!?:;\"'”’)\]]$")
+_SENTENCE_PUNCT = re.compile(r"[.!?]")
+_LABEL_MAX_WORDS = 4
+
+
+def parse_page(text: str, source: str, meta: dict[str, str] | None = None) -> list[Article]:
+    """Every story on the page as an `Article`, numbered from 0; `meta` (from HTML) wins for story 0."""
+    front, text = split_front_matter(text)
+    prefix, lines = read_date_prefix(normalise_lines(text))
+    page_meta = {**prefix, **front, **{k: v for k, v in (meta or {}).items() if v}}
+    articles: list[Article] = []
+    for story in split_stories(lines):
+        own_meta = page_meta if not articles else {}
+        article = build_article(story, source, len(articles), own_meta)
+        if article is not None:
+            articles.append(article)
+    return articles
+
+
+def normalise_lines(text: str) -> list[str]:
+    """Non-empty lines, whitespace collapsed, bullets stripped, hard wraps re-joined."""
+    lines: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines.extend(_unwrap([_clean_line(line) for line in block.split("\n")]))
+    return _collapse_repeats([line for line in lines if line])
+
+
+def _clean_line(line: str) -> str:
+    line = unicodedata.normalize("NFC", line).translate(_INVISIBLE)
+    return _BULLET.sub("", " ".join(line.split()))
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Join a line to the previous one when it clearly continues a sentence (starts lowercase)."""
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1] and line[:1].islower() and not _WRAP_END.search(out[-1]):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
+
+
+def _collapse_repeats(lines: list[str]) -> list[str]:
+    """Drop a line identical to the one before it (headlines printed twice)."""
+    return [line for i, line in enumerate(lines) if i == 0 or _key(line) != _key(lines[i - 1])]
+
+
+def _key(line: str) -> str:
+    return " ".join(line.lower().replace("’", "'").split())
+
+
+def build_article(story: Story, source: str, index: int, meta: dict[str, str]) -> Article | None:
+    """One story's lines -> an `Article`, or None when no body text survives cleaning."""
+    raw = drop_blocks(story.lines)  # still holds "Posted …" lines and page signatures
+    lines = _collapse_repeats([line for line in raw if not is_chrome(line)])
+    title, lines = _take_title(story.title or meta.get("title", ""), lines)
+    byline, byline_outlet, lines = take_byline(lines)
+    body, captions = split_captions([line for line in lines if not is_date_line(line)])
+    body = [p for p in body if not is_label(p)]
+    captions = _captions(captions, meta)
+    if not body:
+        return None
+    return Article(
+        title=title or fallback_title(body),
+        source=source,
+        index=index,
+        paragraphs=body,
+        captions=captions,
+        outlet=canonical_outlet(meta.get("outlet") or byline_outlet or find_outlet(body, raw)),
+        date=_date(meta, raw, body + captions),
+        byline=meta.get("byline") or byline,
+    )
+
+
+def _take_title(title: str, lines: list[str]) -> tuple[str, list[str]]:
+    """The given headline, else a leading headline-shaped line; its repeats leave the body."""
+    if not title and lines and _could_be_title(lines[0]):
+        title = lines[0]
+    if not title:
+        return "", lines
+    return title, [line for line in lines if _key(line) != _key(title)]
+
+
+def _could_be_title(line: str) -> bool:
+    return (
+        is_headline(line)
+        and not line.startswith("By ")
+        and not is_credit_only(line)
+        and not is_date_line(line)
+        and len(line.split()) > 1
+    )
+
+
+def is_label(paragraph: str) -> bool:
+    """A stand-alone label such as a name over a photo: at most 4 words, no sentence punctuation."""
+    words = paragraph.split()
+    return len(words) <= _LABEL_MAX_WORDS and not _SENTENCE_PUNCT.search(paragraph)
+
+
+def _captions(captions: list[str], meta: dict[str, str]) -> list[str]:
+    extra = [strip_credit(c) for c in meta.get("captions", "").split("\n") if c.strip()]
+    return [c for c in dedupe(captions + extra) if not is_label(c)]
+
+
+def _date(meta: dict[str, str], raw: list[str], text: list[str]) -> str:
+    """Header or HTML date, then a labelled or date-only line, then the first date in the text."""
+    explicit = parse_date(meta.get("date", ""))
+    return explicit or labelled_date(raw) or parse_date("\n".join(text))

@@ -1,0 +1,191 @@
+"""Title, outlet, date and byline read off a story's own text, for citing it later.
+
+Scrapes rarely carry clean metadata, so each field has an ordered list of clues and the first one
+that fires wins: for the date an explicit header, then "Posted <date>", then a date standing on its
+own line, then the first full date anywhere in the story (captions included). Outlets come from a
+byline ("By X, The Associated Press"), a wire dateline ("BEIJING (AP) —"), a programme or player
+signature ("Fox News Flash", "The Rachman Review"), and last from phrases such as "told NBC News".
+A credit like "The Associated Press contributed to this report." is never read as the outlet.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH = (
+    r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE_PATTERNS = (
+    re.compile(r"\b(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})\b"),
+    re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b"),
+    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>\d{{4}})\b"),
+)
+_LABELLED_DATE = re.compile(r"(?:posted|published)(?: on)?:?\s+(?P<rest>.+)", re.IGNORECASE)
+_UPDATED_DATE = re.compile(r"(?:last )?updated(?: on)?:?\s+(?P<rest>.+)", re.IGNORECASE)
+_TIME_TAIL = r"(?:,?\s*(?:at\s+)?\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\.?(?:\s*[A-Z]{2,4})?)?\.?"
+
+OUTLET_ALIASES = {
+    "ap": "The Associated Press",
+    "associated press": "The Associated Press",
+    "the associated press": "The Associated Press",
+    "agence france-presse": "AFP",
+    "new york times": "The New York Times",
+    "washington post": "The Washington Post",
+    "wall street journal": "The Wall Street Journal",
+    "ft": "Financial Times",
+}
+KNOWN_OUTLETS = (
+    "The Associated Press", "Associated Press", "Reuters", "AFP", "Agence France-Presse", "NPR",
+    "NBC News", "CBS News", "ABC News", "CNN", "CNBC", "MSNBC", "Fox News", "BBC News", "BBC",
+    "The New York Times", "New York Times", "Financial Times", "The Washington Post",
+    "Washington Post", "The Wall Street Journal", "Wall Street Journal", "Bloomberg",
+    "The Guardian", "Politico", "Axios", "Al Jazeera", "The Epoch Times", "CityNews", "PBS",
+    "USA Today", "Los Angeles Times", "The Economist", "Deutsche Welle", "South China Morning Post",
+)  # fmt: skip
+# Programme names and player strings that give away the publisher even when no byline does.
+SIGNATURES = {
+    "fox news flash": "Fox News",
+    "consider this from npr": "NPR",
+    "the rachman review": "Financial Times",
+    "new video loaded:": "The New York Times",
+}
+_OUTLET_ALT = "|".join(re.escape(name) for name in KNOWN_OUTLETS)
+_WIRE_DATELINE = re.compile(
+    r"^[A-Z][A-Z .,'’-]*\((?P<wire>AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa)\)\s*[—–-]"
+)
+_OUTLET_PHRASES = (
+    re.compile(rf"\btold (?:the )?(?P<outlet>{_OUTLET_ALT})\b"),
+    re.compile(rf"\bfrom (?P<outlet>{_OUTLET_ALT})\b"),
+    re.compile(rf"\b(?P<outlet>{_OUTLET_ALT})['’]s [A-Z]"),
+)
+_NOT_AUTHORSHIP = re.compile(
+    r"contributed to this report|contributed reporting|©|copyright", re.IGNORECASE
+)
+_NAME = r"[A-Z][\w.'’-]*"
+_BYLINE = re.compile(r"By\s+(?P<names>.+)")
+_OUTLET_TAIL = re.compile(
+    rf"^(?P<names>.+?)(?:,|\s+[|–—-])\s+(?P<outlet>{_OUTLET_ALT}|The [A-Z][\w ]+"
+    r"|[A-Z][\w]*(?: [A-Z][\w]*)* (?:News|Times|Post|Press|Journal|Herald|Tribune|Guardian))$"
+)
+_NAME_WORDS = {"and", "de", "van", "von", "der", "da", "del", "la", "le", "bin", "al"}
+TITLE_WORDS = 12
+
+
+def canonical_outlet(name: str) -> str:
+    """Map "AP" and "Associated Press" to "The Associated Press"; other names unchanged."""
+    name = " ".join(name.split())
+    return OUTLET_ALIASES.get(name.lower(), name)
+
+
+def parse_date(text: str) -> str:
+    """The first full date in `text` as ISO "YYYY-MM-DD", or "" (a month and year is not enough)."""
+    found = [(m.start(), m) for pattern in _DATE_PATTERNS for m in pattern.finditer(text)]
+    for _, match in sorted(found, key=lambda item: item[0]):
+        iso = _iso(match)
+        if iso:
+            return iso
+    return ""
+
+
+def _iso(match: re.Match[str]) -> str:
+    parts = match.groupdict()
+    month = int(parts["mnum"]) if parts.get("mnum") else _MONTHS[parts["month"][:3].lower()]
+    try:
+        return date(int(parts["year"]), month, int(parts["day"])).isoformat()
+    except ValueError:
+        return ""
+
+
+def labelled_date(lines: list[str]) -> str:
+    """Date from "Posted …"/"Published …" lines, then "Updated …", then a date-only line."""
+    for pattern in (_LABELLED_DATE, _UPDATED_DATE):
+        for line in lines:
+            match = pattern.fullmatch(line.strip())
+            if match and parse_date(match["rest"]):
+                return parse_date(match["rest"])
+    return next((parse_date(line) for line in lines if is_date_line(line)), "")
+
+
+def is_date_line(line: str) -> bool:
+    """A line that is only a date, perhaps with a time: "December 12, 2025"."""
+    text = line.strip()
+    return any(re.fullmatch(p.pattern + _TIME_TAIL, text) for p in _DATE_PATTERNS)
+
+
+def take_byline(lines: list[str]) -> tuple[str, str, list[str]]:
+    """(byline, outlet named in it, lines without the byline or its sign-off repeat)."""
+    for i, line in enumerate(lines):
+        parsed = parse_byline(line)
+        if parsed:
+            names, outlet = parsed
+            rest = lines[:i] + lines[i + 1 :]
+            return names, outlet, [x for x in rest if not _is_signoff(x, names)]
+    return "", "", lines
+
+
+def parse_byline(line: str) -> tuple[str, str] | None:
+    """Split "By Ken Moritsugu, The Associated Press" into ("Ken Moritsugu", "The Associated Press")."""
+    match = _BYLINE.fullmatch(line.strip())
+    if not match:
+        return None
+    names, outlet = match["names"].strip(), ""
+    tail = _OUTLET_TAIL.match(names)
+    if tail and _looks_like_names(tail["names"]):
+        names, outlet = tail["names"].strip(), canonical_outlet(tail["outlet"])
+    return (names, outlet) if _looks_like_names(names) else None
+
+
+def _looks_like_names(text: str) -> bool:
+    words = text.replace(",", " ").split()
+    if not 1 <= len(words) <= 16:
+        return False
+    return all(re.fullmatch(_NAME, w) or w.lower() in _NAME_WORDS for w in words)
+
+
+def _is_signoff(line: str, names: str) -> bool:
+    """A repeat of the byline at the end: "Ken Moritsugu, The Associated Press"."""
+    text = line.strip()
+    if text in (names, f"By {names}"):
+        return True
+    tail = _OUTLET_TAIL.match(text)
+    return bool(tail) and tail["names"].strip() == names
+
+
+def find_outlet(body: list[str], raw: list[str]) -> str:
+    """Outlet from a wire dateline, a page signature, or phrases like "told NBC News"."""
+    for line in body:
+        match = _WIRE_DATELINE.match(line)
+        if match:
+            return canonical_outlet(match["wire"])
+    lowered = "\n".join(raw).lower()
+    for signature, outlet in SIGNATURES.items():
+        if signature in lowered:
+            return outlet
+    return _outlet_from_phrases(body)
+
+
+def _outlet_from_phrases(body: list[str]) -> str:
+    for pattern in _OUTLET_PHRASES:
+        for line in body:
+            for sentence in re.split(r"(?<=[.!?])\s+", line):
+                match = None if _NOT_AUTHORSHIP.search(sentence) else pattern.search(sentence)
+                if match:
+                    return canonical_outlet(match["outlet"])
+    return ""
+
+
+def fallback_title(paragraphs: list[str], max_words: int = TITLE_WORDS) -> str:
+    """The first sentence, cut to `max_words` words with "…", for stories printed without one."""
+    if not paragraphs:
+        return ""
+    sentence = re.split(r"(?<=[a-z0-9][.!?])\s+(?=[A-Z“\"])", paragraphs[0], maxsplit=1)[0]
+    words = sentence.split()
+    if len(words) <= max_words:
+        return sentence
+    return " ".join(words[:max_words]).rstrip(",;:—–-") + "…"

@@ -1,0 +1,157 @@
+"""One file on disk -> one decoded `Page`, or a `FileRejected` that says in plain words why not.
+
+Ingest walks folders the user hands us, so anything can turn up: symlink loops, FIFOs, empty or
+huge files, binaries with a `.txt` name, Latin-1 or UTF-16 exports. Each of those becomes a
+`FileRejected` whose `reason` the ingest report prints as is; nothing here crashes the run.
+The file is read once (size checked on the open descriptor first), then decoded: UTF-8, UTF-8 with
+BOM, UTF-16/UTF-32 with BOM. HTML is handed to `ingest.html`, which returns text plus metadata.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.errors import RagError
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+BINARY_SNIFF_BYTES = 8192
+
+# Longest BOMs first: the UTF-32-LE BOM starts with the UTF-16-LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+class FileRejected(RagError):
+    """A file we will not ingest; `reason` reads like "skipped: empty file (0 bytes)"."""
+
+    def __init__(self, path: Path | str, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+@dataclass(frozen=True)
+class Page:
+    """The decoded text of one file; for HTML, the extracted article text and its metadata."""
+
+    text: str
+    is_html: bool
+    # HTML only: title, outlet, date, byline, and "captions" (one figure caption per line)
+    meta: dict[str, str] = field(default_factory=dict)
+    path: str = ""
+
+
+def read_page(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Page:
+    """Read and decode one `.txt`, `.md`, `.html` or `.htm` file; raise `FileRejected` if unusable."""
+    path = Path(path)
+    info = _stat(path)
+    suffix = _suffix(path)
+    if suffix not in TEXT_SUFFIXES + HTML_SUFFIXES:
+        raise FileRejected(path, f"skipped: unsupported file type {suffix or '(none)'!r}")
+    data = _read_bytes(path, info, max_bytes)
+    text = _decode(path, data)
+    if not text.strip():
+        raise FileRejected(path, f"skipped: no text (whitespace only, {len(data)} bytes)")
+    if suffix in HTML_SUFFIXES or _looks_like_html(text):
+        from ingest.html import extract_html
+
+        body, meta = extract_html(text, path)
+        return Page(text=body, is_html=True, meta=meta, path=str(path))
+    return Page(text=text, is_html=False, path=str(path))
+
+
+def _stat(path: Path) -> os.stat_result:
+    """Follow symlinks and insist on a regular file, naming loops and dangling links."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise FileRejected(path, _stat_reason(path, exc)) from exc
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise FileRejected(path, f"skipped: {kind} (only regular files are read)")
+    return info
+
+
+def _stat_reason(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "skipped: symlink loop (the link points back at itself)"
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        return f"skipped: broken symlink (target {os.readlink(path)!r} does not exist)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "skipped: cannot read (permission denied)"
+    return f"skipped: cannot read ({exc.strerror or exc})"
+
+
+def _suffix(path: Path) -> str:
+    """The file's own suffix, or its symlink target's when the link name has none we know."""
+    suffix = path.suffix.lower()
+    if suffix not in TEXT_SUFFIXES + HTML_SUFFIXES and path.is_symlink():
+        return path.resolve().suffix.lower()
+    return suffix
+
+
+def _read_bytes(path: Path, info: os.stat_result, max_bytes: int) -> bytes:
+    if info.st_size > max_bytes:
+        raise FileRejected(path, _too_large(info.st_size, max_bytes))
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise FileRejected(path, _stat_reason(path, exc)) from exc
+    if len(data) > max_bytes:  # grew between stat and read
+        raise FileRejected(path, _too_large(len(data), max_bytes))
+    if not data:
+        raise FileRejected(path, "skipped: empty file (0 bytes)")
+    return data
+
+
+def _too_large(size: int, cap: int) -> str:
+    return f"skipped: too large ({_human(size)}; the cap is {_human(cap)})"
+
+
+def _human(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """Decode by BOM, else as UTF-8; NUL bytes without a BOM mean a binary file."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return _decode_as(path, data, codec)
+    nul = data.find(b"\x00", 0, BINARY_SNIFF_BYTES)
+    if nul != -1:
+        raise FileRejected(path, f"skipped: binary file (NUL byte at offset {nul})")
+    return _decode_as(path, data, "utf-8")
+
+
+def _decode_as(path: Path, data: bytes, codec: str) -> str:
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        name = "UTF-8" if codec.startswith("utf-8") else codec.upper()
+        bad = data[exc.start]
+        reason = f"skipped: not {name} text (invalid byte 0x{bad:02x} at offset {exc.start})"
+        raise FileRejected(path, reason) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_like_html(text: str) -> bool:
+    """A `.txt` that is really a saved web page: starts with a doctype or an <html> tag."""
+    head = text.lstrip("\ufeff \t\n").lower()[:200]
+    return head.startswith(("<!doctype html", "<html"))
