@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 FaultMode = Literal["hang", "status", "malformed", "cut_stream"]
 Reply = Callable[[dict[str, Any]], str]
@@ -95,7 +95,7 @@ class OpenAIServer:
             _close_quietly(conn)
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> OpenAIServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -146,16 +146,16 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep tests quiet
-        pass
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         if self.path.rstrip("/") != "/v1/models":
             return self._send_json(404, {"error": {"message": "not found", "type": "not_found"}})
         model = {"id": self.server.owner.model, "object": "model", "created": 0, "owned_by": "test"}
         self._send_json(200, {"object": "list", "data": [model]})
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+    def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path.rstrip("/") != "/v1/chat/completions":
             return self._send_json(404, {"error": {"message": "not found", "type": "not_found"}})
