@@ -33,7 +33,7 @@ _PLACE_HINT = re.compile(r"\b(in|at|near|outside|from) [A-Z]")
 class ExtractiveConfig:
     cosine_weight: float = 0.6
     overlap_weight: float = 0.4
-    min_score: float = 0.45  # below this the best sentence does not answer: abstain
+    min_score: float = 0.40  # below this the best sentence does not answer: abstain
     runner_up_margin: float = 0.08  # further sentences must score within this of the best
     max_sentences: int = 3
     max_words: int = 80
@@ -74,7 +74,7 @@ def answers_kind(sentence: str, passage_text: str, q: QuestionProfile) -> bool:
     if not all(_mentions(sentence, n) or _mentions(passage_text, n) for n in q.names):
         return False
     if q.kind == "who":
-        return bool(person_names(sentence))
+        return names_someone(sentence, passage_text)
     if q.kind == "when":
         return bool(_DATE.search(sentence))
     if q.kind == "how_many":
@@ -82,6 +82,14 @@ def answers_kind(sentence: str, passage_text: str, q: QuestionProfile) -> bool:
     if q.kind == "where":
         return bool(_PLACE_HINT.search(sentence))
     return True
+
+
+def names_someone(sentence: str, passage_text: str) -> bool:
+    """A full name, or the surname of someone named in full elsewhere in the passage."""
+    if person_names(sentence):
+        return True
+    surnames = {name.split()[-1] for name in person_names(passage_text)}
+    return any(re.search(rf"\b{re.escape(s)}\b", sentence) for s in surnames)
 
 
 def _mentions(text: str, name: str) -> bool:
