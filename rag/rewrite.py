@@ -13,6 +13,7 @@ from rag.names import person_names
 _PRONOUN_PERSON = re.compile(r"\b(he|she|him|her|they|them)\b", re.I)
 _PRONOUN_POSSESSIVE = re.compile(r"\b(his|hers|their)\b", re.I)
 _PRONOUN_THING = re.compile(r"\b(it|this|that|these|those)\b(?!\s+[a-z]+ed\b)", re.I)
+_SURNAME_SUBJECT = re.compile(r"\b([A-Z][a-z]{2,}) (?:is|was|has|had|said|says|told|led|leads)\b")
 _TOPIC = re.compile(r"\b(the|a|an)\s+[^?]+", re.I)
 _ANY_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|this|that|these|those)\b", re.I)
 
@@ -44,4 +45,7 @@ def _last(history: list[dict[str, str]], role: str) -> str:
 
 def _first_person(text: str) -> str | None:
     names = person_names(text)
-    return names[0] if names else None
+    if names:
+        return names[0]
+    subject = _SURNAME_SUBJECT.search(text)  # "Daskal is leading …": a surname as the subject
+    return subject.group(1) if subject else None

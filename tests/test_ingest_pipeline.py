@@ -1,0 +1,120 @@
+"""Incremental, crash-safe ingest into a real on-disk Chroma with the real embedder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.chunking import Chunker, embed_text, word_piece_counter
+from ingest.manifest import Manifest
+from ingest.pipeline import IngestError, ingest_path
+from rag.config import Settings
+from rag.store import ChunkStore
+from tests.conftest import SAMPLE_CORPUS
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return Settings(index_dir=tmp_path / "idx")
+
+
+def _chunk_ids_by_path(settings: Settings) -> dict[str, set[str]]:
+    by_path: dict[str, set[str]] = {}
+    for chunk in ChunkStore(settings).all_chunks():
+        by_path.setdefault(chunk.meta["path"], set()).add(chunk.chunk_id)
+    return by_path
+
+
+def _assert_manifest_matches_store(settings: Settings) -> None:
+    manifest = Manifest(settings.manifest_path)
+    files = manifest.files()
+    stored = _chunk_ids_by_path(settings)
+    assert set(stored) == set(files)
+    for path, record in files.items():
+        assert len(stored[path]) == record.chunks, path
+    assert not manifest.pending()
+
+
+def test_reingest_skips_unchanged_replaces_changed_and_deletes_removed(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    shutil.copytree(SAMPLE_CORPUS, folder)
+    settings = _settings(tmp_path)
+
+    first = ingest_path(folder, settings, progress=False)
+    assert (first.files, first.skipped, first.errors) == (5, 0, [])
+    assert first.articles >= 8  # the aggregator page holds several stories
+    ids_before = _chunk_ids_by_path(settings)
+
+    again = ingest_path(folder, settings, progress=False)
+    assert (again.files, again.skipped, again.chunks) == (0, 5, 0)
+    assert _chunk_ids_by_path(settings) == ids_before  # stable ids, nothing rewritten
+
+    changed = folder / "china-us-talks-tackle-fentanyl-crisis-rewrite.txt"
+    changed.write_text(changed.read_text() + "\n\nOfficials agreed to meet again in the spring of 2024 in Washington.\n")
+    (folder / "foxnews-us-china-fentanyl-talks-2024-01-30.txt").unlink()
+    third = ingest_path(folder, settings, progress=False)
+    assert (third.files, third.skipped, third.removed) == (1, 3, 1)
+    stored = _chunk_ids_by_path(settings)
+    assert str(changed.absolute()) in stored
+    assert stored[str(changed.absolute())] != ids_before[str(changed.absolute())]
+    assert not any("foxnews" in path for path in stored)
+    _assert_manifest_matches_store(settings)
+
+
+def test_bad_files_are_named_and_the_rest_goes_in(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    shutil.copytree(SAMPLE_CORPUS, folder)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "latin1.txt").write_bytes("Caf\xe9 news: the mayor resigned on Monday after a long dispute.".encode("latin-1"))
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    report = ingest_path(folder, _settings(tmp_path), progress=False)
+    named = dict(report.errors)
+    assert set(named) == {"empty.txt", "latin1.txt", "binary.txt", "notes.pdf"}
+    assert all(reason for reason in named.values())
+    assert report.files == 5
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="no such file or folder"):
+        ingest_path(tmp_path / "nope", _settings(tmp_path), progress=False)
+
+
+def test_interrupted_write_is_swept_and_not_visible(tmp_path: Path) -> None:
+    """Simulate a kill after chunks were written but before the manifest commit."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(SAMPLE_CORPUS, folder)
+    settings = _settings(tmp_path)
+    ingest_path(folder, settings, progress=False)
+    target = folder / "china-us-talks-tackle-fentanyl-crisis-rewrite.txt"
+    manifest = Manifest(settings.manifest_path)
+    manifest.begin(str(target.absolute()), "f" * 64)  # a version that never committed
+    from rag.api import Rag
+
+    stray = Chunker().chunk(_one_article(), str(target.absolute()), "f" * 64)
+    for node in stray:
+        node.embedding = [0.0] * 383 + [1.0]
+    ChunkStore(settings).add(stray)
+    passages = Rag(settings).retrieve("spring meeting in Washington", k=10)
+    assert all(p.chunk_id not in {n.node_id for n in stray} for p in passages)
+
+    ingest_path(folder, settings, progress=False)
+    _assert_manifest_matches_store(settings)
+
+
+def _one_article():  # noqa: ANN202
+    from ingest.article import Article
+
+    return Article(title="Stray", source="x.txt", index=0, paragraphs=["A stray spring meeting in Washington."])
+
+
+def test_chunks_fit_minilm_window_with_their_prefix() -> None:
+    from ingest.parse import parse_file
+
+    count = word_piece_counter()
+    chunker = Chunker()
+    for file in sorted(SAMPLE_CORPUS.iterdir()):
+        for article in parse_file(file, file.name):
+            for node in chunker.chunk(article, str(file), "sha"):
+                assert len(count(embed_text(node))) <= 254, (file.name, node.text[:80])
