@@ -160,6 +160,7 @@ class Rag:
         """Stream the model's answer; returns the final Answer, or a notice when the server failed."""
         from rag.answers import NOT_COVERED, abstention, resolve_markers
         from rag.generate import stream_answer
+        from rag.verify import narrow_quotes, verify_generated
 
         started = time.perf_counter()
         parts: list[str] = []
@@ -170,11 +171,16 @@ class Rag:
         except LLMUnavailableError as exc:
             return f"Model server failed ({exc}); this answer was extracted from the articles instead."
         common["timings_ms"]["generation"] = _ms(started)
-        text, citations = resolve_markers("".join(parts), passages)
+        checked = verify_generated("".join(parts), passages, self.embedder)
+        text, citations = resolve_markers(checked.text, passages)
         model = self.settings.llm_model
         if not citations or NOT_COVERED.lower().rstrip(".") in text.lower():
             return abstention(passages, "llm", model=model, **common)
-        return Answer(text=text, citations=citations, abstained=False, mode="llm", model=model, **common)
+        notice = ""
+        if checked.removed:
+            notice = f"{len(checked.removed)} generated sentence(s) removed: no retrieved passage supports them."
+        return Answer(text=text, citations=narrow_quotes(citations, text), abstained=False, mode="llm",
+                      model=model, notice=notice, **common)
 
     def _extract(self, question: str, passages: list[Passage], common: dict[str, Any]) -> Answer:
         from rag import extractive

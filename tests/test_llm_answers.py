@@ -66,3 +66,14 @@ def test_server_failure_falls_back_to_extractive_with_a_notice(sample_index, ope
     assert answer.mode == "extractive"
     assert "Model server failed" in answer.notice
     assert "Daskal" in answer.text
+
+
+def test_unsupported_generated_sentence_is_removed_with_a_notice(sample_index, openai_server) -> None:  # noqa: ANN001
+    openai_server.reply = lambda body: (
+        "Jen Daskal led the U.S. delegation to Beijing [1]. Exactly 5,317 diplomats attended the banquet [1]."
+    )
+    answer = _rag(sample_index, openai_server).ask(DELEGATION)
+    assert "5,317" not in answer.text
+    assert "removed" in answer.notice
+    assert "Daskal" in answer.text
+    assert all(len(c.quote) < 400 for c in answer.citations)  # quotes narrowed to a sentence
