@@ -1,0 +1,1 @@
+"""Generated evaluation sets (corpus + gold questions) kept next to the code that makes them."""
