@@ -1,0 +1,98 @@
+"""Per-question scores and their summary: the step between running a system and printing a table.
+
+Why separate from the harness: scoring is pure (gold item + answer + passages + time in, numbers
+out), so it is tested without an index, and the same code scores our system and the baseline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from eval import metrics as m
+from eval.goldset import GoldItem
+from rag.types import Answer, Passage
+
+METRICS = (
+    ("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("mrr", "MRR"),
+    ("key_fact_recall", "key-fact recall"), ("citation_correctness", "citation correctness"),
+    ("citation_precision", "citation precision"), ("citation_recall", "citation recall"),
+    ("abstention_precision", "abstention precision"), ("abstention_recall", "abstention recall"),
+    ("false_refusal_rate", "false refusals"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("n", "n"),
+)
+
+
+@dataclass
+class QuestionScore:
+    """Everything the report needs about one question, with tallies kept unpooled."""
+
+    id: str
+    type: str
+    answerable: bool
+    abstained: bool
+    ms: float
+    hit_rank: int | None
+    retrieval_scored: bool
+    facts_found: int
+    facts_total: int
+    fact_citations: m.Tally = field(default_factory=lambda: m.Tally(0, 0))
+    sentence_support: m.Tally = field(default_factory=lambda: m.Tally(0, 0))
+    citation_support: m.Tally = field(default_factory=lambda: m.Tally(0, 0))
+    answer: str = ""
+    rewritten_question: str = ""
+
+    def row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def score_question(item: GoldItem, answer: Answer, passages: Sequence[Passage], ms: float) -> QuestionScore:
+    """Score one answered question; citation metrics only count answers that did not abstain."""
+    facts = item.key_facts if item.answerable else ()  # some sets list facts a refusal must not state
+    stated = [] if answer.abstained else [f for f in facts if m.fact_found(f, answer.text)]
+    score = QuestionScore(
+        id=item.id, type=item.type, answerable=item.answerable, abstained=answer.abstained, ms=ms,
+        hit_rank=m.first_hit_rank(passages, item.supporting),
+        retrieval_scored=item.answerable and bool(item.supporting),
+        facts_found=len(stated), facts_total=len(facts),
+        answer=answer.text, rewritten_question=answer.rewritten_question,
+    )
+    if not answer.abstained:
+        score.fact_citations = m.citation_correctness(facts, answer.text, answer.citations)
+        score.sentence_support = m.citation_recall(answer.text, answer.citations)
+        score.citation_support = m.citation_precision(answer.text, answer.citations)
+    return score
+
+
+def summarize(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
+    """Pool per-question scores into the table's numbers (`None` = nothing to measure)."""
+    ranks = [s.hit_rank for s in scores if s.retrieval_scored]
+    recalls = [s.facts_found / s.facts_total for s in scores if s.answerable and s.facts_total]
+    abstention = m.abstention_scores((s.abstained, s.answerable) for s in scores)
+    return {
+        "hit@1": m.hit_at(ranks, 1), "hit@3": m.hit_at(ranks, 3), "hit@5": m.hit_at(ranks, 5),
+        "mrr": m.mean_reciprocal_rank(ranks),
+        "key_fact_recall": sum(recalls) / len(recalls) if recalls else None,
+        "citation_correctness": m.ratio(_pool(s.fact_citations for s in scores)),
+        "citation_precision": m.ratio(_pool(s.citation_support for s in scores)),
+        "citation_recall": m.ratio(_pool(s.sentence_support for s in scores)),
+        "abstention_precision": abstention.precision,
+        "abstention_recall": abstention.recall,
+        "false_refusal_rate": abstention.false_refusal_rate,
+        "p50_ms": m.percentile([s.ms for s in scores], 50),
+        "p95_ms": m.percentile([s.ms for s in scores], 95),
+        "n": len(scores),
+    }
+
+
+def _pool(tallies: Any) -> m.Tally:
+    total = m.Tally(0, 0)
+    for tally in tallies:
+        total += tally
+    return total
+
+
+def by_type(scores: Sequence[QuestionScore]) -> dict[str, dict[str, float | int | None]]:
+    """The summary computed separately for each question type, in first-seen order."""
+    types = list(dict.fromkeys(s.type for s in scores))
+    return {t: summarize([s for s in scores if s.type == t]) for t in types}
