@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
-from rag.extractive import Candidate
+from rag.dates import annotate
+from rag.extractive import Candidate, carries
+from rag.text import content_terms, numbers
 from rag.types import Answer, Citation, Passage
 
 _MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 NOT_COVERED = "The corpus does not say."
+SOURCES_DIFFER = "Sources differ:"
+_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?(?=\s|,|$)")
 
 
 class Citations:
@@ -31,7 +35,7 @@ class Citations:
                     source=passage.source,
                     chunk_id=passage.chunk_id,
                     quote=quote.strip(),
-                    also_reported_by=tuple(passage.duplicates),
+                    also_reported_by=tuple(r for r in passage.duplicates if carries(r.text, quote)),
                 )
             )
         return self._by_chunk[passage.chunk_id]
@@ -41,13 +45,71 @@ def markers(numbers: list[int]) -> str:
     return "".join(f"[{n}]" for n in numbers)
 
 
-def extractive_answer(chosen: list[Candidate], **fields: object) -> Answer:
+def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: object) -> Answer:
+    """Chosen sentences, each cited to every passage that carries it, with dates made concrete
+    for "when" questions and disagreements between sources said out loud."""
     cites = Citations()
     sentences = []
     for cand in chosen:
-        cited = [cites.number(c.passage, c.sentence) for c in [cand, *cand.also]]
-        sentences.append(f"{cand.sentence.strip()} {markers(cited)}")
-    return Answer(text=" ".join(sentences), citations=cites.items, abstained=False, mode="extractive", **fields)
+        carriers = [cand, *cand.also]
+        cited = [cites.number(c.passage, c.sentence) for c in carriers]
+        body = cand.sentence.strip()
+        if kind == "when":
+            body = annotate(body, cand.passage.date)
+        sentences.append(_with_markers(body, cited, _outlets(carriers)))
+        sentences += [_with_markers(c.sentence.strip(), [cites.number(c.passage, c.sentence)], [])
+                      for c in _disagreeing(cand)]
+    text = " ".join(sentences)
+    if _sources_differ(chosen, kind):
+        text = f"{SOURCES_DIFFER} {text}"
+    return Answer(text=text, citations=cites.items, abstained=False, mode="extractive", **fields)
+
+
+def _with_markers(sentence: str, cited: list[int], outlets: list[str]) -> str:
+    """Markers go before the final full stop; several outlets are named, as readers expect."""
+    core, end = (sentence[:-1], sentence[-1]) if sentence[-1:] in ".!?" else (sentence, "")
+    if end == "." and core.endswith(("”", '"')):
+        core, end = sentence, ""
+    attribution = f" (reported by {_join(outlets)})" if len(outlets) > 1 else ""
+    return f"{core}{attribution} {markers(cited)}{end}"
+
+
+def _outlets(carriers: list[Candidate]) -> list[str]:
+    return list(dict.fromkeys(c.passage.outlet for c in carriers if c.passage.outlet))
+
+
+def _disagreeing(cand: Candidate) -> list[Candidate]:
+    """Near-identical sentences that give other figures or dates ("2022" vs "August 2022")."""
+    own = _facts(cand.sentence)
+    return [c for c in cand.also if own and _facts(c.sentence) and _facts(c.sentence) != own]
+
+
+def _sources_differ(chosen: list[Candidate], kind: str) -> bool:
+    """Either a reprint changed a number or date, or two sources answer the same thing differently."""
+    if any(_disagreeing(c) for c in chosen):
+        return True
+    if kind not in ("how_many", "when"):
+        return False
+    for i, a in enumerate(chosen):
+        for b in chosen[i + 1 :]:
+            same_topic = _jaccard(content_terms(a.sentence), content_terms(b.sentence)) >= 0.3
+            fa, fb = _facts(a.sentence), _facts(b.sentence)
+            if same_topic and a.passage.source != b.passage.source and fa and fb and fa != fb:
+                return True
+    return False
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _facts(sentence: str) -> set[str]:
+    """Figures a reader would compare: years, amounts, months (not "2nd" or "(C)")."""
+    return {n for n in numbers(sentence) if len(n) >= 3} | {m[:3] for m in _MONTH.findall(sentence)}
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def abstention(closest: list[Passage], mode: str, reason: str = NOT_COVERED, **fields: object) -> Answer:

@@ -196,7 +196,7 @@ class Rag:
         common["timings_ms"]["generation"] = _ms(started)
         if not chosen:
             return abstention(passages, "extractive", **common)
-        return extractive_answer(chosen, **common)
+        return extractive_answer(chosen, q.kind, **common)
 
 
 def _ms(since: float) -> float:

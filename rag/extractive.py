@@ -38,6 +38,7 @@ class ExtractiveConfig:
     max_sentences: int = 3
     max_words: int = 80
     duplicate_containment: float = 0.5
+    duplicate_cosine: float = 0.85  # rewrites: same numbers and this close in meaning
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Candidate:
     sentence: str
     passage: Passage
     score: float = 0.0
+    vector: np.ndarray | None = None
     also: list[Candidate] = field(default_factory=list)  # the same sentence in other passages
 
 
@@ -58,7 +60,8 @@ def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedde
         return
     vectors = np.asarray(embedder.get_text_embedding_batch([c.sentence for c in cands]), dtype=np.float32)
     cosines = vectors @ q_vec
-    for cand, cosine in zip(cands, cosines):
+    for cand, vector, cosine in zip(cands, vectors, cosines):
+        cand.vector = vector
         terms = content_terms(cand.sentence)
         overlap = len(terms & q.terms) / len(q.terms) if q.terms else 0.0
         fits = answers_kind(cand.sentence, cand.passage.text, q)
@@ -108,7 +111,7 @@ def select(cands: list[Candidate], cfg: ExtractiveConfig) -> list[Candidate]:
     budget = cfg.max_words
     for cand in ranked:
         g = shingles(cand.sentence)
-        twin = next((c for c, cg in zip(chosen, grams) if containment(g, cg) >= cfg.duplicate_containment), None)
+        twin = next((c for c, cg in zip(chosen, grams) if _same_fact(cand, g, c, cg, cfg)), None)
         if twin is not None:
             if all(cand.passage.chunk_id != c.passage.chunk_id for c in [twin, *twin.also]):
                 twin.also.append(cand)
@@ -119,4 +122,34 @@ def select(cands: list[Candidate], cfg: ExtractiveConfig) -> list[Candidate]:
             chosen.append(cand)
             grams.append(g)
             budget -= n_words
+    for cand in chosen:
+        cand.also += _reprints(cand, cfg)
     return chosen
+
+
+def _same_fact(a: Candidate, a_grams: frozenset, b: Candidate, b_grams: frozenset, cfg: ExtractiveConfig) -> bool:
+    """Reprinted (shared wording) or rewritten (same numbers, same meaning)."""
+    if containment(a_grams, b_grams) >= cfg.duplicate_containment:
+        return True
+    if a.vector is None or b.vector is None or numbers(a.sentence) != numbers(b.sentence):
+        return False
+    return float(a.vector @ b.vector) >= cfg.duplicate_cosine
+
+
+def carries(text: str, sentence: str, threshold: float = 0.5) -> bool:
+    """Does `text` contain a reprint of `sentence`?"""
+    return containment(shingles(sentence), shingles(text)) >= threshold
+
+
+def _reprints(cand: Candidate, cfg: ExtractiveConfig) -> list[Candidate]:
+    """Copies of the sentence in passages that retrieval collapsed into this one."""
+    found = []
+    for ref in cand.passage.duplicates:
+        if any(c.passage.chunk_id == ref.chunk_id for c in cand.also):
+            continue
+        match = next((s for s in split_sentences(ref.text) if carries(s, cand.sentence, cfg.duplicate_containment)), None)
+        if match:
+            twin = Passage(chunk_id=ref.chunk_id, text=ref.text, title=ref.title, source=ref.source,
+                           score=0.0, outlet=ref.outlet, date=ref.date)
+            found.append(Candidate(defang(match), twin))
+    return found

@@ -157,5 +157,7 @@ def collapse_duplicates(passages: list[Passage], k: int, threshold: float) -> li
                 kept.append((passage, grams))
             continue
         if passage.source != twin.source:
-            twin.duplicates.append(SourceRef(passage.chunk_id, passage.title, passage.outlet, passage.date, passage.source))
+            twin.duplicates.append(
+                SourceRef(passage.chunk_id, passage.title, passage.outlet, passage.date, passage.source, passage.text)
+            )
     return [p for p, _ in kept]

@@ -19,6 +19,7 @@ from rag.text import content_terms, numbers, split_sentences
 
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _ONE_MARKER = re.compile(r"\[(\d+)\]")
+_ATTRIBUTION = re.compile(r" \(reported by [^)]*\)")
 RESOLVED_DATE = re.compile(r" \((?:\d{1,2} )?(?:January|February|March|April|May|June|July|August|September|October|November|December)(?: \d{4})?\)")
 
 
@@ -31,7 +32,8 @@ class SupportConfig:
 
 def claim_text(sentence: str) -> str:
     """The sentence as claimed: without citation markers or our own date annotations."""
-    return RESOLVED_DATE.sub("", _MARKERS.sub("", sentence)).strip()
+    without = RESOLVED_DATE.sub("", _MARKERS.sub("", sentence))
+    return _ATTRIBUTION.sub("", without).removeprefix("Sources differ:").strip()
 
 
 def lexically_supported(claim: str, evidence: str, cfg: SupportConfig) -> tuple[bool, float]:

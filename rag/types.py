@@ -15,6 +15,7 @@ class SourceRef:
     outlet: str
     date: str
     source: str
+    text: str = ""
 
 
 @dataclass

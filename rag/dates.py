@@ -1,0 +1,84 @@
+"""Resolve the relative dates news copy uses ("Tuesday", "last November", "earlier this month")
+against the article's own date, so an answer can say which day it means.
+
+dateparser is built for user input, not news: it reads "Tuesday" in a Tuesday article as a week
+earlier and leaves "last November" unparsed, so these few news conventions are coded here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"]
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_FUTURE = re.compile(r"\b(will|would be|to be held|scheduled|next|upcoming|plans? to)\b", re.I)
+_EXPRESSION = re.compile(
+    r"\b(?:(?P<rel>last|this|next|earlier this|later this) (?P<unit>week|month|year|"
+    + "|".join(_MONTHS) + r")|(?P<weekday>" + "|".join(_WEEKDAYS) + r")|in (?P<month>" + "|".join(_MONTHS)
+    + r")(?! \d)(?!,? \d{4})|(?P<day>yesterday|today|tomorrow))\b"
+)
+
+
+def resolve(sentence: str, article_date: str) -> list[tuple[str, str]]:
+    """[(expression as written, what it means)] for each relative date in the sentence."""
+    try:
+        base = date.fromisoformat(article_date)
+    except ValueError:
+        return []
+    future = bool(_FUTURE.search(sentence))
+    found = []
+    for match in _EXPRESSION.finditer(sentence):
+        meaning = _meaning(match, base, future)
+        if meaning:
+            found.append((match.group(0), meaning))
+    return found
+
+
+def annotate(sentence: str, article_date: str) -> str:
+    """'… met Tuesday …' -> '… met Tuesday (30 January 2024) …'."""
+    for expression, meaning in resolve(sentence, article_date):
+        sentence = re.sub(rf"\b{re.escape(expression)}(['’]s)?", lambda m: f"{m.group(0)} ({meaning})", sentence, count=1)
+    return sentence
+
+
+def _meaning(m: re.Match[str], base: date, future: bool) -> str | None:
+    if m.group("weekday"):
+        return _day(_nearest_weekday(base, _WEEKDAYS.index(m.group("weekday")), future))
+    if m.group("day"):
+        return _day(base + timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[m.group("day")]))
+    if m.group("month"):
+        return _month(_nearest_month(base, _MONTHS.index(m.group("month")) + 1, future))
+    rel, unit = m.group("rel"), m.group("unit")
+    if unit in _MONTHS:
+        return _month(_nearest_month(base, _MONTHS.index(unit) + 1, rel == "next" or (rel == "this" and future)))
+    if unit == "month":
+        return _month(_shift_month(base, {"last": -1, "next": 1}.get(rel, 0)))
+    if unit == "year":
+        return str(base.year + {"last": -1, "next": 1}.get(rel, 0))
+    return None  # weeks are left as written
+
+
+def _nearest_weekday(base: date, weekday: int, future: bool) -> date:
+    delta = (weekday - base.weekday()) % 7
+    return base + timedelta(days=delta) if future else base - timedelta(days=(7 - delta) % 7)
+
+
+def _nearest_month(base: date, month: int, future: bool) -> tuple[int, int]:
+    if future:
+        return (base.year if month > base.month else base.year + 1, month)
+    return (base.year if month < base.month else base.year - 1, month)
+
+
+def _shift_month(base: date, by: int) -> tuple[int, int]:
+    index = base.year * 12 + base.month - 1 + by
+    return index // 12, index % 12 + 1
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _month(year_month: tuple[int, int]) -> str:
+    return f"{_MONTHS[year_month[1] - 1]} {year_month[0]}"
