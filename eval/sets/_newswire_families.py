@@ -514,18 +514,6 @@ def unanswerable() -> list[Question]:
     ]
 
 
-def unrelated() -> list[Question]:
-    """Off-topic requests the system should decline rather than answer from the news."""
-    return [
-        Question("unrelated", "What is a good recipe for banana bread?",
-                  "Not covered by the news articles.", ()),
-        Question("unrelated", "How do I reset my home Wi-Fi router?",
-                  "Not covered by the news articles.", ()),
-        Question("unrelated", "Translate 'good morning' into Italian.",
-                  "Not covered by the news articles.", ()),
-    ]
-
-
 FAMILIES: tuple[Callable[[], Batch], ...] = (
     marathon, police_chiefs, vessey_mayors, corvane, similar_names, warehouse_fire, rewrites,
     recurring_events,
@@ -536,5 +524,5 @@ def all_families() -> Batch:
     batch = Batch()
     for build in FAMILIES:
         batch.extend(build())
-    batch.questions += unanswerable() + unrelated()
+    batch.questions += unanswerable()
     return batch

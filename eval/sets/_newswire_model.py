@@ -43,7 +43,7 @@ class Question:
 
     @property
     def answerable(self) -> bool:
-        return self.type not in ("unanswerable", "unrelated")
+        return self.type != "unanswerable"
 
 
 @dataclass

@@ -14,6 +14,7 @@ The output is a pure function of SEED: re-running must reproduce the committed f
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import re
@@ -30,6 +31,7 @@ TOTAL_STORIES = 232
 PAGES = 45
 MIN_PER_PAGE, MAX_PER_PAGE = 3, 7
 FILLER_QUESTIONS_PER_TEMPLATE = 2
+UNRELATED_QUESTIONS = 4
 MIN_WORDS, MAX_WORDS = 60, 180
 DEFAULT_OUT = Path(__file__).resolve().parent / "newswire"
 
@@ -175,13 +177,27 @@ def pick_filler_questions(rng: random.Random, questions: Sequence[Question]) -> 
     return chosen
 
 
+def mark_unrelated(questions: Sequence[Question], pages: Sequence[Page],
+                   family_keys: set[str]) -> list[Question]:
+    """Type a few filler questions "unrelated", as the sample set does: the question is about a
+    story glued onto a page whose other stories (here, a near-miss family's) are about something
+    else, so the page's dominant topic is the wrong context."""
+    page_of = {s.key: p for p in pages for s in p.stories}
+    marked, left = [], UNRELATED_QUESTIONS
+    for q in questions:
+        if left and any(s.key in family_keys for s in page_of[q.stories[0]].stories):
+            q, left = dataclasses.replace(q, type="unrelated"), left - 1
+        marked.append(q)
+    return marked
+
+
 def gold_record(number: int, question: Question, where: dict[str, tuple[str, str]]) -> dict:
     """The gold.jsonl schema shared with the sample set."""
     return {
         "id": f"n{number:03d}",
         "type": question.type,
         "question": question.question,
-        "history": [{"role": "user", "content": text} for text in question.history],
+        "history": list(question.history),
         "reference": question.reference,
         "key_facts": list(question.key_facts),
         "supporting": [{"source": where[k][0], "title_contains": where[k][1]} for k in question.stories],
@@ -210,7 +226,9 @@ def build(seed: int = SEED) -> Output:
     where = {s.key: (p.name, s.headline) for p in pages for s in p.stories}
     answerable = [q for q in families.questions if q.answerable]
     unanswerable = [q for q in families.questions if not q.answerable]
-    questions = answerable + pick_filler_questions(rng, extra.questions) + unanswerable
+    family_keys = {s.key for s in families.stories}
+    picked = mark_unrelated(pick_filler_questions(rng, extra.questions), pages, family_keys)
+    questions = answerable + picked + unanswerable
     gold = [gold_record(i, q, where) for i, q in enumerate(questions, 1)]
     return Output(files, gold, readme_text(pages, gold), len(batch.stories))
 
@@ -218,7 +236,7 @@ def build(seed: int = SEED) -> Output:
 def readme_text(pages: Sequence[Page], gold: Sequence[dict]) -> str:
     stories = sum(len(p.stories) for p in pages)
     types = {t: sum(1 for g in gold if g["type"] == t) for t in
-             ("single", "number", "multi", "followup", "unanswerable", "unrelated")}
+             ("single", "number", "multi", "followup", "unrelated", "unanswerable")}
     counts = ", ".join(f"{n} {t}" for t, n in types.items())
     return f"""# newswire evaluation set
 
@@ -229,9 +247,11 @@ crediting several outlets. Each story starts with its headline line, a blank lin
 and/or a "Published"/"Posted" line, or a dateline lead ("OSTROW, April 28, 2022 (Harbor Wire) —").
 
 `gold.jsonl`: {len(gold)} questions: {counts}.
-Family questions come first, then two per filler template, then unanswerable and unrelated ones. `key_facts` of an answerable question occur
-verbatim in its supporting story; for an unanswerable question they are the detail the question
-hinges on, which occurs nowhere in the corpus.
+Family questions come first, then two per filler template (those typed `unrelated` ask about a
+story glued onto a page whose other stories belong to a near-miss family), then unanswerable
+ones. `history` holds the earlier user questions of a follow-up, as in the sample set.
+`key_facts` of an answerable question occur verbatim in its supporting story; for an unanswerable
+question they are the detail the question hinges on, which occurs nowhere in the corpus.
 
 Near-misses the questions must tell apart:
 - the Harbor Marathon in 2018, 2019, 2021 and 2022 (Helena Marsh wins two of them); no 2017 or 2020 race;
