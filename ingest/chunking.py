@@ -34,7 +34,7 @@ def stable_id(*parts: object) -> str:
 
 
 class Chunker:
-    """Cuts each article's body into sentence-aligned chunks; each caption is a chunk of its own."""
+    """Cuts each article's body into sentence-aligned chunks; captions and the byline are chunks of their own."""
 
     def __init__(self, config: ChunkingConfig = ChunkingConfig(), count_pieces: Callable[[str], list] | None = None):
         self.config = config
@@ -67,6 +67,8 @@ class Chunker:
         }
         pieces = [(t, "body") for t in self._body_texts(article, base, aid)]
         pieces += [(c, "caption") for c in article.captions]
+        if article.byline:
+            pieces.append((credit_line(article), "credit"))
         return [
             self._node(text, {**base, "kind": kind, "position": i}, file_sha)
             for i, (text, kind) in enumerate(pieces)
@@ -93,6 +95,13 @@ class Chunker:
     def _hidden_from_embedding(self, meta: dict[str, object]) -> list[str]:
         shown = _EMBEDDED_KEYS if self.config.embed_title else ()
         return [k for k in meta if k not in shown]
+
+
+def credit_line(article: Article) -> str:
+    """The byline as a searchable line, so "who wrote the AP story?" can be answered and cited."""
+    outlet = f", {article.outlet}" if article.outlet else ""
+    published = f" Published {article.date}." if article.date else ""
+    return f"{article.title}. By {article.byline}{outlet}.{published}"
 
 
 def word_piece_counter() -> Callable[[str], list[int]]:

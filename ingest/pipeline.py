@@ -22,6 +22,8 @@ from rag.config import Settings
 from rag.errors import RagError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
+# Bump when cleaning or chunking changes what a file turns into: every file is then re-ingested.
+PIPELINE_VERSION = "3"
 EMBED_BATCH_CHUNKS = 128
 
 
@@ -84,7 +86,7 @@ def ingest_path(
         for file in _progress(files, progress):
             if on_file:
                 on_file(file.name)
-            parsed = _parse(file, root, manifest, chunker, report)
+            parsed = _parse(file, root, manifest, chunker, report, _fingerprint(chunking))
             if parsed:
                 writer.add(parsed)
         writer.flush()
@@ -113,14 +115,21 @@ def _discover(path: Path, report: IngestReport) -> Iterator[Path]:
             report.errors.append((str(rel), f"skipped: unsupported file type {file.suffix or '(none)'!r}"))
 
 
-def _parse(file: Path, root: Path, manifest: Manifest, chunker: Chunker, report: IngestReport) -> _Parsed | None:
+def _fingerprint(chunking: ChunkingConfig) -> bytes:
+    return f"{PIPELINE_VERSION}|{chunking}".encode()
+
+
+def _parse(
+    file: Path, root: Path, manifest: Manifest, chunker: Chunker, report: IngestReport, fingerprint: bytes
+) -> _Parsed | None:
+    """A file's version is its bytes plus the pipeline that read them, so either changing re-ingests it."""
     from ingest.parse import parse_file
     from ingest.readers import FileRejected
 
     key = str(file.absolute())
     source = _display_name(file, root)
     try:
-        sha = hashlib.sha256(file.read_bytes()).hexdigest()
+        sha = hashlib.sha256(file.read_bytes() + fingerprint).hexdigest()
     except OSError as exc:
         report.errors.append((source, f"skipped: cannot read ({exc.strerror or exc})"))
         return None

@@ -17,7 +17,7 @@ import numpy as np
 
 from rag.dedupe import containment, shingles
 from rag.names import person_names
-from rag.question import QuestionProfile, speech_in
+from rag.question import QuestionProfile, ordinals, speech_in
 from rag.text import content_terms, defang, numbers, split_sentences, words
 from rag.types import Passage
 
@@ -26,7 +26,12 @@ _DATE = re.compile(
     r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
     r"yesterday|today|last (week|month|year))\b"
 )
-_PLACE_HINT = re.compile(r"\b(in|at|near|outside|from) [A-Z]")
+_MONTH_OR_DAY = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+_PLACE_HINT = re.compile(rf"\b(in|at|near|outside|from) (?!{_MONTH_OR_DAY})[A-Z]")
+_PRONOUN = re.compile(r"\b(he|she|they)\b", re.I)
+_NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|"
+    r"billions?|half|third|thirds|quarter|percent|doubled|tripled|quadrupled)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -45,13 +50,20 @@ class ExtractiveConfig:
 class Candidate:
     sentence: str
     passage: Passage
+    context: str = ""  # the sentence before it, which may name who "he" is or which year
     score: float = 0.0
     vector: np.ndarray | None = None
     also: list[Candidate] = field(default_factory=list)  # the same sentence in other passages
 
 
 def candidates(passages: list[Passage]) -> list[Candidate]:
-    return [Candidate(defang(s), p) for p in passages for s in split_sentences(p.text) if len(words(s)) >= 4]
+    found = []
+    for passage in passages:
+        sentences = split_sentences(passage.text)
+        for i, sentence in enumerate(sentences):
+            if len(words(sentence)) >= 4:
+                found.append(Candidate(defang(sentence), passage, sentences[i - 1] if i else passage.title))
+    return found
 
 
 def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedder: Any, cfg: ExtractiveConfig) -> None:
@@ -64,24 +76,28 @@ def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedde
         cand.vector = vector
         terms = content_terms(cand.sentence)
         overlap = len(terms & q.terms) / len(q.terms) if q.terms else 0.0
-        fits = answers_kind(cand.sentence, cand.passage.text, q)
+        fits = answers_kind(cand, q)
         cand.score = (cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlap) if fits else 0.0
 
 
-def answers_kind(sentence: str, passage_text: str, q: QuestionProfile) -> bool:
+def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
     """Does this sentence have the shape of an answer to this kind of question?"""
-    if q.numbers - numbers(sentence):
-        return False  # a question about 2023 is not answered by a sentence about 2022
+    sentence, nearby = cand.sentence, f"{cand.context} {cand.sentence}"
+    if q.numbers - numbers(nearby) or q.ordinals - ordinals(sentence):
+        return False  # a question about 2023, or the second meeting, is not answered by 2022's or the first's
     if q.kind == "say":
-        return speech_in(sentence) and all(_mentions(sentence, n) for n in q.names)
-    if not all(_mentions(sentence, n) or _mentions(passage_text, n) for n in q.names):
+        speaker_here = all(_mentions(sentence, n) for n in q.names[:1])
+        speaker_before = _PRONOUN.search(sentence) and all(_mentions(cand.context, n) for n in q.names[:1])
+        return speech_in(sentence) and bool(speaker_here or speaker_before)
+    surroundings = f"{cand.passage.title} {cand.passage.text}"
+    if not all(_mentions(sentence, n) or _mentions(surroundings, n) for n in q.names):
         return False
     if q.kind == "who":
-        return names_someone(sentence, passage_text)
+        return names_someone(sentence, cand.passage.text)
     if q.kind == "when":
         return bool(_DATE.search(sentence))
     if q.kind == "how_many":
-        return bool(numbers(sentence) - q.numbers)
+        return bool(numbers(sentence) - q.numbers) or bool(_NUMBER_WORDS.search(sentence))
     if q.kind == "where":
         return bool(_PLACE_HINT.search(sentence))
     return True

@@ -24,6 +24,7 @@ class QuestionProfile:
     names: tuple[str, ...]  # capitalised names the answer must be about
     numbers: frozenset[str]
     terms: frozenset[str]
+    ordinals: frozenset[str] = frozenset()  # "second meeting" is not answered by the first
 
 
 def profile(question: str) -> QuestionProfile:
@@ -33,6 +34,7 @@ def profile(question: str) -> QuestionProfile:
         names=tuple(_names(question)),
         numbers=frozenset(numbers(question)),
         terms=frozenset(content_terms(question) - _FILLER_TERMS),
+        ordinals=frozenset(ordinals(question)),
     )
 
 
@@ -40,7 +42,7 @@ def _kind(question: str) -> str:
     q = question.lower().strip()
     if _SPEECH.search(q) and re.match(r"(what|how) (did|does|do|has|have)\b", q):
         return "say"
-    if re.match(r"(how many|how much|what (number|percentage|share))\b", q):
+    if re.match(r"(how many|how much|what (number|percentage|share|proportion|fraction|portion))\b", q):
         return "how_many"
     for word in ("who", "when", "where", "why"):
         if re.match(rf"{word}\b", q):
@@ -65,3 +67,11 @@ def _names(question: str) -> list[str]:
 
 def speech_in(sentence: str) -> bool:
     return bool(_SPEECH.search(sentence)) or "“" in sentence or '"' in sentence
+
+
+_ORDINAL = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|latest|next|final)\b", re.I)
+
+
+def ordinals(text: str) -> set[str]:
+    """Ordinal words that pick one event out of a series."""
+    return {m.lower() for m in _ORDINAL.findall(text)}

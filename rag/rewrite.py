@@ -14,6 +14,7 @@ _PRONOUN_PERSON = re.compile(r"\b(he|she|him|her|they|them)\b", re.I)
 _PRONOUN_POSSESSIVE = re.compile(r"\b(his|hers|their)\b", re.I)
 _PRONOUN_THING = re.compile(r"\b(it|this|that|these|those)\b(?!\s+[a-z]+ed\b)", re.I)
 _SURNAME_SUBJECT = re.compile(r"\b([A-Z][a-z]{2,}) (?:is|was|has|had|said|says|told|led|leads)\b")
+_AUX_QUESTION = re.compile(r"(?:why|when|where|how)\s+(?:did|does|do|was|were|is|are|has|have|had)\s+(.+)", re.I)
 _TOPIC = re.compile(r"\b(the|a|an)\s+[^?]+", re.I)
 _ANY_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|this|that|these|those)\b", re.I)
 
@@ -26,8 +27,7 @@ def rule_based(question: str, history: list[dict[str, str]]) -> str:
     last_user = _last(history, "user")
     last_answer = _last(history, "assistant")
     person = _first_person(last_answer) or _first_person(last_user)
-    topic_match = _TOPIC.search(last_user)
-    topic = topic_match.group(0).strip() if topic_match else last_user.rstrip("?")
+    topic = _topic(last_user)
     rewritten = question
     if person:
         rewritten = _PRONOUN_POSSESSIVE.sub(f"{person}'s", rewritten)
@@ -37,6 +37,16 @@ def rule_based(question: str, history: list[dict[str, str]]) -> str:
     if rewritten == question:  # nothing to substitute: carry the previous question along
         rewritten = f"{question} ({last_user.rstrip('?')})"
     return rewritten
+
+
+def _topic(question: str) -> str:
+    """What an earlier question was about: its clause ("China suspend cooperation") when it asked
+    about an action, else its object ("the U.S. delegation to Beijing")."""
+    clause = _AUX_QUESTION.match(question.strip())
+    if clause:
+        return clause.group(1).rstrip("?").strip()
+    noun_phrase = _TOPIC.search(question)
+    return noun_phrase.group(0).rstrip("?").strip() if noun_phrase else question.rstrip("?")
 
 
 def _last(history: list[dict[str, str]], role: str) -> str:
