@@ -144,7 +144,12 @@ def _share(flags: Iterable[bool]) -> float | None:
 # --- sentences and citation markers -----------------------------------------------------------
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s|$)")
+_MARKERS = r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])"
+# A sentence ends at a full stop (plus closing quotes and markers), or at markers followed by a
+# capitalised word even when the full stop is missing ("...in 2022 [1] Daskal said...").
+_SENTENCE_END = re.compile(
+    rf"[.!?]+[\"'\u201d\u2019)]*{_MARKERS}*(?=\s|$)|{_MARKERS}+(?=\s+[\"'\u201c\u2018(]?[A-Z])"
+)
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -160,16 +165,30 @@ _ABBREVIATIONS = _word_set(
 def split_sentences(text: str) -> list[str]:
     """Sentences with their trailing `[n]` markers.
 
-    "U.S." and "Jan." do not end a sentence unless a marker follows them ("...the U.S. [2]").
+    "U.S." and "Jan." do not end a sentence unless a marker follows them ("...the U.S. [2]"), and a
+    bare parenthetical after the full stop ("...China." (reported by AP) [1]) belongs to it.
     """
-    sentences, start = [], 0
+    sentences: list[str] = []
+    start = 0
     for match in _SENTENCE_END.finditer(text):
         if "[" not in match.group() and _is_abbreviation(text[start:match.start() + 1]):
             continue
-        sentences.append(text[start:match.end()].strip())
+        _append_sentence(sentences, text[start:match.end()].strip())
         start = match.end()
-    sentences.append(text[start:].strip())
-    return [s for s in sentences if strip_markers(s)]
+    _append_sentence(sentences, text[start:].strip())
+    return sentences
+
+
+_TRAILING_ASIDE = re.compile(r"\([^()]*\)[.!?]?")
+
+
+def _append_sentence(sentences: list[str], sentence: str) -> None:
+    if not strip_markers(sentence):
+        return
+    if sentences and _TRAILING_ASIDE.fullmatch(strip_markers(sentence)):
+        sentences[-1] = f"{sentences[-1]} {sentence}"
+    else:
+        sentences.append(sentence)
 
 
 def _is_abbreviation(before_and_dot: str) -> bool:

@@ -140,6 +140,14 @@ def test_marker_after_abbreviation_ends_the_sentence() -> None:
         "The cause lies in the U.S. [1]", "Demand matters. [2]"]
 
 
+def test_trailing_parenthetical_stays_with_its_sentence() -> None:
+    text = "It came \u201cfrom China.\u201d (reported by Fox News and AP) [1][2] Next one. [3]"
+    assert m.split_sentences(text) == [
+        "It came \u201cfrom China.\u201d (reported by Fox News and AP) [1][2]", "Next one. [3]"]
+    assert m.split_sentences("Deaths rose in 2022 [1] Daskal said so [2]") == [
+        "Deaths rose in 2022 [1]", "Daskal said so [2]"]
+
+
 def test_cited_numbers_and_strip_markers() -> None:
     assert m.cited_numbers("A [2][1] b [1, 3].") == [2, 1, 3]
     assert m.strip_markers("Daskal led it. [1][2]") == "Daskal led it."
