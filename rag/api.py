@@ -26,7 +26,8 @@ class Rag:
     """
 
     def __init__(self, settings: Settings | None = None, *, embedder: Any | None = None,
-                 retrieval: Any | None = None, extractive: Any | None = None) -> None:
+                 retrieval: Any | None = None, extractive: Any | None = None, abstain: Any | None = None) -> None:
+        from rag.abstain import AbstainConfig
         from rag.extractive import ExtractiveConfig
         from rag.retrieval import RetrievalConfig
 
@@ -34,6 +35,7 @@ class Rag:
         self._embedder = embedder
         self.retrieval_config = retrieval or RetrievalConfig()
         self.extractive_config = extractive or ExtractiveConfig()
+        self.abstain_config = abstain or AbstainConfig()
         self._init_lock = threading.Lock()
 
     # --- components, built on first use ------------------------------------------------------
@@ -99,7 +101,8 @@ class Rag:
         question = self.validate(question)
         started = time.perf_counter()
         standalone, notice = self._standalone(question, history or [])
-        passages = self.retrieve(standalone, filters=filters)
+        k = self.settings.top_k if self.llm is not None else max(self.settings.top_k, self.extractive_config.passages)
+        passages = self.retrieve(standalone, k, filters=filters)
         timings = {"retrieval": _ms(started)}
         common = {"question": question, "rewritten_question": standalone, "passages": passages, "timings_ms": timings}
         if self.llm is not None and passages:
@@ -184,6 +187,7 @@ class Rag:
 
     def _extract(self, question: str, passages: list[Passage], common: dict[str, Any]) -> Answer:
         from rag import extractive
+        from rag.abstain import should_abstain, signals
         from rag.answers import abstention, extractive_answer
         from rag.question import profile
 
@@ -194,7 +198,8 @@ class Rag:
         extractive.score(cands, q, q_vec, self.embedder, self.extractive_config)
         chosen = extractive.select(cands, self.extractive_config)
         common["timings_ms"]["generation"] = _ms(started)
-        if not chosen:
+        common["signals"] = signals(q, passages, chosen[0].score if chosen else 0.0)
+        if not chosen or should_abstain(common["signals"], self.abstain_config):
             return abstention(passages, "extractive", **common)
         return extractive_answer(chosen, q.kind, **common)
 

@@ -10,6 +10,8 @@ repeated: their passages are cited beside it instead.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,10 +40,10 @@ _NUMBER_WORDS = re.compile(
 class ExtractiveConfig:
     cosine_weight: float = 0.6
     overlap_weight: float = 0.4
-    min_score: float = 0.40  # below this the best sentence does not answer: abstain
     runner_up_margin: float = 0.08  # further sentences must score within this of the best
     max_sentences: int = 3
     max_words: int = 80
+    passages: int = 8  # passages searched for answer sentences (more than are shown as top-k)
     duplicate_containment: float = 0.5
     duplicate_cosine: float = 0.85  # rewrites: same numbers and this close in meaning
 
@@ -70,7 +72,7 @@ def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedde
     """Fill in each candidate's score: meaning + wording, zero when it fails the question's type."""
     if not cands:
         return
-    vectors = np.asarray(embedder.get_text_embedding_batch([c.sentence for c in cands]), dtype=np.float32)
+    vectors = sentence_vectors([c.sentence for c in cands], embedder)
     cosines = vectors @ q_vec
     for cand, vector, cosine in zip(cands, vectors, cosines):
         cand.vector = vector
@@ -78,6 +80,26 @@ def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedde
         overlap = len(terms & q.terms) / len(q.terms) if q.terms else 0.0
         fits = answers_kind(cand, q)
         cand.score = (cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlap) if fits else 0.0
+
+
+_VECTOR_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
+_VECTOR_CACHE_SIZE = 20_000  # ~30 MB of float32 MiniLM vectors
+_VECTOR_LOCK = threading.Lock()
+
+
+def sentence_vectors(sentences: list[str], embedder: Any) -> np.ndarray:
+    """Embed sentences, reusing vectors of sentences seen in earlier questions (corpus text repeats)."""
+    with _VECTOR_LOCK:
+        known = {s: _VECTOR_CACHE[s] for s in sentences if s in _VECTOR_CACHE}
+    missing = [s for s in dict.fromkeys(sentences) if s not in known]
+    if missing:
+        fresh = np.asarray(embedder.get_text_embedding_batch(missing), dtype=np.float32)
+        known.update(zip(missing, fresh))
+        with _VECTOR_LOCK:
+            _VECTOR_CACHE.update(zip(missing, fresh))
+            while len(_VECTOR_CACHE) > _VECTOR_CACHE_SIZE:
+                _VECTOR_CACHE.popitem(last=False)
+    return np.stack([known[s] for s in sentences])
 
 
 def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
@@ -120,7 +142,7 @@ def _mentions(text: str, name: str) -> bool:
 def select(cands: list[Candidate], cfg: ExtractiveConfig) -> list[Candidate]:
     """Best sentence first, then close runners-up that add something new, within the word budget."""
     ranked = sorted((c for c in cands if c.score > 0), key=lambda c: c.score, reverse=True)
-    if not ranked or ranked[0].score < cfg.min_score:
+    if not ranked:
         return []
     chosen: list[Candidate] = []
     grams: list[frozenset] = []

@@ -73,6 +73,7 @@ class Answer:
     notice: str = ""  # e.g. the model server failed and we fell back
     passages: list[Passage] = field(default_factory=list)  # what retrieval considered
     timings_ms: dict[str, float] = field(default_factory=dict)
+    signals: dict[str, float] = field(default_factory=dict)  # evidence strength behind abstaining or not
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
