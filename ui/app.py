@@ -19,7 +19,15 @@ from rag.api import Rag
 from rag.errors import RagError
 from rag.types import ArticleInfo, Passage
 from ui import render
-from ui.chat import Turn, citation, describe_filters, parse_filters, parse_ref, stream_turn
+from ui.chat import (
+    StopRequests,
+    Turn,
+    citation,
+    describe_filters,
+    parse_filters,
+    parse_ref,
+    stream_turn,
+)
 from ui.feedback import append_feedback, feedback_record
 from ui.uploads import ALLOWED_SUFFIXES, ingest_uploads
 
@@ -55,6 +63,7 @@ watch('value', () => {
 """
 
 CSS = """
+#conversation, #article-panel, #article-list, #upload-status { overflow-wrap: anywhere; }
 #conversation .msg { display: flex; margin: 10px 0; }
 #conversation .msg.user { justify-content: flex-end; }
 #conversation .bubble { max-width: 92%; padding: 10px 14px; border-radius: 12px;
@@ -165,20 +174,22 @@ def build_app(rag: Rag) -> gr.Blocks:
         handlers = _Handlers(rag)
         filter_inputs = [article_filter, outlet_filter, date_from, date_to]
         listing_outputs = [article_list, article_filter, outlet_filter]
-        ask_event = gr.on(
+        gr.on(
             [question.submit, ask_btn.click], handlers.ask,
             inputs=[question, turns, *filter_inputs], outputs=[conversation, turns, question],
             show_progress="hidden", concurrency_limit=16,
+            trigger_mode="always_last",  # an Ask right after Stop runs once the stopped one ends
         )
-        asks = [ask_event]
         for button, text in zip(examples, EXAMPLE_QUESTIONS):
             filled = button.click(lambda t=text: t, outputs=question, queue=False, show_progress="hidden")
-            asks.append(filled.then(
+            filled.then(
                 handlers.ask, inputs=[question, turns, *filter_inputs],
                 outputs=[conversation, turns, question], show_progress="hidden", concurrency_limit=16,
-            ))
-        stop_btn.click(handlers.stop, inputs=turns, outputs=[conversation, turns], cancels=asks, queue=False)
-        clear_btn.click(handlers.clear, outputs=[conversation, turns, panel, question], cancels=asks, queue=False)
+                trigger_mode="always_last",
+            )
+        # Stop and Clear are cooperative (see `ui.chat.stream_turn`), not Gradio `cancels=`.
+        stop_btn.click(handlers.stop, outputs=None, queue=False, show_progress="hidden")
+        clear_btn.click(handlers.clear, outputs=[conversation, turns, panel, question], queue=False)
         conversation.click(handlers.open_ref, inputs=turns, outputs=[panel, conversation, turns], show_progress="hidden")
         article_list.click(handlers.open_ref, inputs=turns, outputs=[panel, conversation, turns], show_progress="hidden")
         files.upload(
@@ -194,11 +205,12 @@ class _Handlers:
 
     def __init__(self, rag: Rag) -> None:
         self.rag = rag
+        self.stops = StopRequests()
 
     # --- asking -------------------------------------------------------------------------------
     def ask(
         self, question: str, turns: list[Turn], article_ids: list[str] | None, outlets: list[str] | None,
-        date_from: str, date_to: str,
+        date_from: str, date_to: str, request: gr.Request,
     ) -> Iterator[tuple[str, list[Turn], str]]:
         """Stream one answer into the conversation; the first update shows progress at once."""
         question = (question or "").strip()
@@ -209,18 +221,23 @@ class _Handlers:
         except RagError as exc:
             raise gr.Error(str(exc)) from None
         scope = describe_filters(filters, self._titles()) if filters else ""
-        for current in stream_turn(self.rag, list(turns or []), question, filters):
+        session, started = _session(request), time.monotonic()
+
+        def pressed() -> str:
+            return self.stops.pressed_since(session, started)
+
+        for current in stream_turn(self.rag, list(turns or []), question, filters, stop=pressed):
+            if pressed() == "clear":
+                return  # Clear already emptied the page; don't paint the old turns back
             current[-1].scope = scope
             yield render.conversation_html(current), current, ""
 
-    def stop(self, turns: list[Turn]) -> tuple[str, list[Turn]]:
-        """Mark the unfinished turn stopped; its partial text stays visible but out of history."""
-        for turn in turns or []:
-            if turn.pending:
-                turn.stopped = True
-        return render.conversation_html(turns or []), turns or []
+    def stop(self, request: gr.Request) -> None:
+        """Ask the running answer to stop; it marks its turn stopped and keeps its partial text."""
+        self.stops.press(_session(request), "stop")
 
-    def clear(self) -> tuple[str, list[Turn], str, str]:
+    def clear(self, request: gr.Request) -> tuple[str, list[Turn], str, str]:
+        self.stops.press(_session(request), "clear")
         return render.conversation_html([]), [], render.empty_panel_html(), ""
 
     # --- clicks inside the conversation and the article list ---------------------------------
@@ -301,7 +318,9 @@ class _Handlers:
             render.header_badge(self.rag.mode_label()),
         )
 
-    def upload(self, paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+    def upload(
+        self, paths: list[str] | None, progress: gr.Progress = gr.Progress()  # noqa: B008 (Gradio's idiom)
+    ) -> tuple[Any, ...]:
         """Save and ingest the uploaded files, then refresh everything that lists articles."""
         paths = list(paths or [])
         seen: list[str] = []
@@ -319,6 +338,10 @@ class _Handlers:
         kind = "error" if result.problems else "info"
         status = render.status_html(lines, kind)
         return (status, None, *self.listing()[:3])
+
+
+def _session(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or "-"
 
 
 def _stamp(html: str) -> str:

@@ -6,13 +6,19 @@ model only ever sees the plain question/answer text (`history_of`), never the HT
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from rag.api import Rag
 from rag.errors import InvalidQuestionError, RagError
 from rag.types import Answer, Citation, SearchFilter, TextDelta
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -89,31 +95,71 @@ def describe_filters(found: SearchFilter | None, titles: dict[str, str]) -> str:
     return "Limited to " + " · ".join(parts)
 
 
+_END = object()
+
+
 def stream_turn(
-    rag: Rag, turns: list[Turn], question: str, filters: SearchFilter | None = None
+    rag: Rag,
+    turns: list[Turn],
+    question: str,
+    filters: SearchFilter | None = None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[list[Turn]]:
     """Append a turn for `question` and yield the turn list after every change to it.
 
     The first yield happens before retrieval starts, so the page can show progress at once.
+    `Rag.ask_stream` runs in a worker thread and we poll `stop` while waiting for it, so Stop takes
+    effect at once, even in the middle of retrieval; the worker then closes the abandoned stream
+    at its next event. (Gradio's own `cancels=` leaves the page stuck when it lands during the
+    first step of a generator, so the page stops cooperatively instead.)
     Errors end up in `Turn.error` (shown in the conversation) rather than escaping, because a
     streaming Gradio handler that raises loses the turns it already showed.
     """
     turn = Turn(question=question)
     turns = [*turns, turn]
     yield turns
+    events: queue.Queue[object] = queue.Queue()
+    abandon = threading.Event()
+    history = history_of(turns[:-1])
+
+    def pump() -> None:
+        stream = rag.ask_stream(question, history, filters=filters)
+        try:
+            for event in stream:
+                if abandon.is_set():
+                    break
+                events.put(event)
+        except Exception as exc:  # noqa: BLE001 (handed to the page's thread, which reports it)
+            events.put(exc)
+        finally:
+            stream.close()
+            events.put(_END)
+
+    threading.Thread(target=pump, name="rag-answer", daemon=True).start()
     try:
-        for event in rag.ask_stream(question, history_of(turns[:-1]), filters=filters):
-            if isinstance(event, TextDelta):
+        while turn.pending:
+            try:
+                event = events.get(timeout=0.1)
+            except queue.Empty:
+                event = None
+            if stop():
+                turn.stopped = True
+            elif event is _END:
+                turn.error = "The answer stream ended without a final answer."
+            elif isinstance(event, RagError):
+                turn.error = str(event)
+            elif isinstance(event, Exception):
+                log.error("answering %r failed", question, exc_info=event)
+                turn.error = f"Something went wrong while answering ({type(event).__name__}); see the server log."
+            elif isinstance(event, TextDelta):
                 turn.text += event.text
             elif isinstance(event, Answer):
                 turn.answer, turn.text = event, event.text
+            else:
+                continue
             yield turns
-    except RagError as exc:
-        turn.error = str(exc)
-        yield turns
-    if turn.pending:  # the stream ended without its final Answer: a contract breach, say so
-        turn.error = "The answer stream ended without a final answer."
-        yield turns
+    finally:
+        abandon.set()
 
 
 def citation(turns: Sequence[Turn], turn_index: int, number: int) -> Citation | None:
@@ -130,3 +176,21 @@ def parse_ref(ref: str) -> tuple[str, list[str]]:
     """Split a `data-ref` such as `cite:2:1` into its kind and arguments."""
     kind, _, rest = str(ref).partition(":")
     return kind, rest.split(":") if rest else []
+
+
+class StopRequests:
+    """Per-session Stop/Clear presses, which the session's running answer polls."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pressed: dict[str, tuple[str, float]] = {}
+
+    def press(self, session: str, kind: str) -> None:
+        with self._lock:
+            self._pressed[session] = (kind, time.monotonic())
+
+    def pressed_since(self, session: str, since: float) -> str:
+        """"stop" or "clear" if pressed in `session` after `since`, else ""."""
+        with self._lock:
+            kind, at = self._pressed.get(session, ("", 0.0))
+        return kind if at > since else ""

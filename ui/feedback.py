@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,7 +25,7 @@ def feedback_record(
 ) -> dict[str, Any]:
     """The JSON object written for one vote."""
     return {
-        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "rating": rating,
         "comment": (comment or "").strip()[:MAX_COMMENT_CHARS],
         "question": question,
