@@ -183,9 +183,10 @@ _TRAILING_ASIDE = re.compile(r"\([^()]*\)[.!?]?")
 
 
 def _append_sentence(sentences: list[str], sentence: str) -> None:
-    if not strip_markers(sentence):
+    bare = _SPACE.sub(" ", _MARKER.sub(" ", sentence)).strip()
+    if not bare:
         return
-    if sentences and _TRAILING_ASIDE.fullmatch(strip_markers(sentence)):
+    if sentences and _TRAILING_ASIDE.fullmatch(bare):
         sentences[-1] = f"{sentences[-1]} {sentence}"
     else:
         sentences.append(sentence)
@@ -208,7 +209,11 @@ def cited_numbers(sentence: str) -> list[int]:
 
 
 def strip_markers(sentence: str) -> str:
-    return _SPACE.sub(" ", _MARKER.sub(" ", sentence)).strip()
+    """The claim without markers or the '(reported by …)' list of outlets that carried it."""
+    return _SPACE.sub(" ", _REPORTED_BY.sub(" ", _MARKER.sub(" ", sentence))).strip()
+
+
+_REPORTED_BY = re.compile(r"\(reported by [^)]*\)")
 
 
 # --- lexical support (eval-side, independent of the system) -------------------------------------
@@ -275,7 +280,24 @@ class Tally:
 
 
 def _quotes(citations: Iterable[_Cited]) -> dict[int, str]:
-    return {c.number: c.quote for c in citations}
+    """Each citation's evidence: the quoted passage plus the outlet and date shown beside it.
+
+    A reader sees outlet and date with every citation, so "(reported by AP and Fox News)" and a
+    relative date the system spelled out ("Tuesday (30 January 2024)") are checked against them.
+    """
+    return {c.number: f"{c.quote} {getattr(c, 'outlet', '')} {_date_words(getattr(c, 'date', ''))}" for c in citations}
+
+
+_MONTHS = ("January February March April May June July August September October November December").split()
+
+
+def _date_words(iso: str) -> str:
+    """'2024-01-30' -> '30 January 2024 2024-01-30', the forms an answer may use."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
+    if not match:
+        return iso or ""
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    return f"{day} {_MONTHS[month - 1]} {year} {iso}"
 
 
 def citation_correctness(key_facts: Sequence[str], text: str, citations: Iterable[_Cited]) -> Tally:

@@ -30,6 +30,7 @@ _DATE = re.compile(
 )
 _MONTH_OR_DAY = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 _PLACE_HINT = re.compile(rf"\b(in|at|near|outside|from) (?!{_MONTH_OR_DAY})[A-Z]")
+_MONEY_AMOUNT = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yuan)\b|\b(million|billion) (dollars|euros|pounds|yuan)\b", re.I)
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.I)
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|"
@@ -61,7 +62,7 @@ class Candidate:
 def candidates(passages: list[Passage]) -> list[Candidate]:
     found = []
     for passage in passages:
-        sentences = split_sentences(passage.text)
+        sentences = [s for paragraph in passage.text.split("\n\n") for s in split_sentences(paragraph)]
         for i, sentence in enumerate(sentences):
             if len(words(sentence)) >= 4:
                 found.append(Candidate(defang(sentence), passage, sentences[i - 1] if i else passage.title))
@@ -111,18 +112,25 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
         speaker_here = all(_mentions(sentence, n) for n in q.names[:1])
         speaker_before = _PRONOUN.search(sentence) and all(_mentions(cand.context, n) for n in q.names[:1])
         return speech_in(sentence) and bool(speaker_here or speaker_before)
-    surroundings = f"{cand.passage.title} {cand.passage.text}"
+    surroundings = f"{cand.passage.title} {cand.passage.outlet} {_initials(cand.passage.outlet)} {cand.passage.text}"
     if not all(_mentions(sentence, n) or _mentions(surroundings, n) for n in q.names):
         return False
     if q.kind == "who":
         return names_someone(sentence, cand.passage.text)
     if q.kind == "when":
         return bool(_DATE.search(sentence))
+    if q.money:
+        return bool(_MONEY_AMOUNT.search(sentence))
     if q.kind == "how_many":
         return bool(numbers(sentence) - q.numbers) or bool(_NUMBER_WORDS.search(sentence))
     if q.kind == "where":
         return bool(_PLACE_HINT.search(sentence))
     return True
+
+
+def _initials(name: str) -> str:
+    """"Financial Times" -> "FT", so a question naming the FT finds its articles."""
+    return "".join(w[0] for w in name.split() if w[:1].isupper() and w.lower() != "the")
 
 
 def names_someone(sentence: str, passage_text: str) -> bool:

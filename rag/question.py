@@ -12,8 +12,17 @@ from dataclasses import dataclass
 from rag.text import content_terms, numbers
 
 _QUESTION_WORDS = {"who", "whom", "whose", "what", "when", "where", "which", "why", "how", "did", "does", "do", "is", "are", "was", "were"}
+_ROLE_QUESTION = re.compile(
+    r"(which|what) (\w+ )?(person|people|official|officials|ambassador|minister|spokesperson|spokesman|leader|"
+    r"advisor|adviser|director|president|secretary|senator|reporter|journalist|author|producer|coach|judge|mayor|"
+    r"chief|winner|candidate|lawyer|doctor|scientist)\b"
+)
+_MONEY = re.compile(r"\b(money|cost|costs|funding|fund|budget|spend|spent|paid|pay|price|dollars?|grant)\b")
 _FILLER_TERMS = frozenset({"say", "said", "tell", "told", "mani", "much"})
-_SPEECH = re.compile(r"\b(say|said|says|tell|told|state|stated|comment|quote|remark|describe|call)\w*\b", re.I)
+_SPEECH = re.compile(
+    r"\b(say|says|said|saying|tell|tells|told|stated|states that|comment|commented|comments|remarked|described|"
+    r"called it|added|noted|acknowledged|warned|stressed|urged|announced|quoted|asked)\b"
+)  # lower case on purpose: "State" and "Comment" as nouns are not speech
 _NAME = re.compile(r"\b(?:[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)+|[A-Z]{2,})(?:[\s-](?:[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)+|[A-Z]{2,}))*")
 
 
@@ -25,6 +34,7 @@ class QuestionProfile:
     numbers: frozenset[str]
     terms: frozenset[str]
     ordinals: frozenset[str] = frozenset()  # "second meeting" is not answered by the first
+    money: bool = False  # "how much money" needs an amount of money, not any number
 
 
 def profile(question: str) -> QuestionProfile:
@@ -35,15 +45,18 @@ def profile(question: str) -> QuestionProfile:
         numbers=frozenset(numbers(question)),
         terms=frozenset(content_terms(question) - _FILLER_TERMS),
         ordinals=frozenset(ordinals(question)),
+        money=_kind(question) == "how_many" and bool(_MONEY.search(question.lower())),
     )
 
 
 def _kind(question: str) -> str:
     q = question.lower().strip()
-    if _SPEECH.search(q) and re.match(r"(what|how) (did|does|do|has|have)\b", q):
+    if _SPEECH.search(q.lower()) and re.match(r"(what|how) (did|does|do|has|have)\b", q):
         return "say"
     if re.match(r"(how many|how much|what (number|percentage|share|proportion|fraction|portion))\b", q):
         return "how_many"
+    if _ROLE_QUESTION.match(q):
+        return "who"
     for word in ("who", "when", "where", "why"):
         if re.match(rf"{word}\b", q):
             return word
@@ -69,7 +82,7 @@ def speech_in(sentence: str) -> bool:
     return bool(_SPEECH.search(sentence)) or "“" in sentence or '"' in sentence
 
 
-_ORDINAL = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|latest|next|final)\b", re.I)
+_ORDINAL = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b", re.I)
 
 
 def ordinals(text: str) -> set[str]:

@@ -301,3 +301,14 @@ def test_sample_gold_set_mix() -> None:
     assert len(items) >= 44
     assert count["followup"] >= 5 and count["unrelated"] >= 5 and count["unanswerable"] >= 10
     assert count["single"] and count["number"] and count["multi"]
+
+
+def test_citation_metadata_counts_as_evidence_for_outlets_and_resolved_dates() -> None:
+    from rag.types import Citation
+
+    cite = Citation(number=1, title="T", outlet="Fox News", date="2024-01-30", source="f.txt", chunk_id="c",
+                    quote="Officials met Tuesday in Beijing to discuss fentanyl.")
+    sentence = "Officials met Tuesday (30 January 2024) in Beijing to discuss fentanyl (reported by Fox News) [1]."
+    assert m.ratio(m.citation_precision(sentence, [cite])) == 1.0
+    wrong_date = Citation(**{**cite.__dict__, "date": "2023-05-02"})
+    assert m.ratio(m.citation_precision(sentence, [wrong_date])) == 0.0
