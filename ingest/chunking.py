@@ -98,10 +98,10 @@ class Chunker:
 
 
 def credit_line(article: Article) -> str:
-    """The byline as a searchable line, so "who wrote the AP story?" can be answered and cited."""
-    outlet = f", {article.outlet}" if article.outlet else ""
-    published = f" Published {article.date}." if article.date else ""
-    return f"{article.title}. By {article.byline}{outlet}.{published}"
+    """The byline as one searchable sentence, so "who wrote the AP story?" can be answered and cited."""
+    outlet = f" for {article.outlet}" if article.outlet else ""
+    published = f", published {article.date}" if article.date else ""
+    return f"“{article.title.rstrip('.')}” was reported by {article.byline}{outlet}{published}."
 
 
 def word_piece_counter() -> Callable[[str], list[int]]:
