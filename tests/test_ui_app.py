@@ -195,3 +195,11 @@ def test_stop_ends_the_turn_and_keeps_it_out_of_history(sample_rag: Rag) -> None
     assert turns[-1].stopped and turns[-1].answer is None
     assert history_of(turns) == []
     assert "Stopped." in render.conversation_html(turns)
+
+
+def test_ask_empties_the_question_box_only_once(sample_rag: Rag) -> None:
+    """Later updates must not wipe a question typed while the answer streams."""
+    updates = list(_Handlers(sample_rag).ask(QUESTION, [], [], [], "", "", gr.Request()))
+    assert updates[0][2] == ""
+    assert all(u[2] == gr.skip() for u in updates[1:])
+    assert 'class="msg assistant done"' in updates[-1][0]

@@ -211,7 +211,7 @@ class _Handlers:
     def ask(
         self, question: str, turns: list[Turn], article_ids: list[str] | None, outlets: list[str] | None,
         date_from: str, date_to: str, request: gr.Request,
-    ) -> Iterator[tuple[str, list[Turn], str]]:
+    ) -> Iterator[tuple[str, list[Turn], Any]]:
         """Stream one answer into the conversation; the first update shows progress at once."""
         question = (question or "").strip()
         if not question:
@@ -226,11 +226,13 @@ class _Handlers:
         def pressed() -> str:
             return self.stops.pressed_since(session, started)
 
+        box: Any = ""  # empty the question box once; later updates must not wipe a new question
         for current in stream_turn(self.rag, list(turns or []), question, filters, stop=pressed):
             if pressed() == "clear":
                 return  # Clear already emptied the page; don't paint the old turns back
             current[-1].scope = scope
-            yield render.conversation_html(current), current, ""
+            yield render.conversation_html(current), current, box
+            box = gr.skip()
 
     def stop(self, request: gr.Request) -> None:
         """Ask the running answer to stop; it marks its turn stopped and keeps its partial text."""
