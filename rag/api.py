@@ -196,7 +196,7 @@ class Rag:
         q_vec = np.asarray(self.retriever.embed_query(question), dtype=np.float32)
         cands = extractive.candidates(passages)
         extractive.score(cands, q, q_vec, self.embedder, self.extractive_config)
-        chosen = extractive.select(cands, self.extractive_config)
+        chosen = extractive.select(cands, self.extractive_config, q.wants_list)
         common["timings_ms"]["generation"] = _ms(started)
         common["signals"] = signals(q, passages, chosen[0].score if chosen else 0.0)
         if not chosen or should_abstain(common["signals"], self.abstain_config):

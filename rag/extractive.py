@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ _DATE = re.compile(
     r"yesterday|today|last (week|month|year))\b"
 )
 _MONTH_OR_DAY = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
-_PLACE_HINT = re.compile(rf"\b(in|at|near|outside|from) (?!{_MONTH_OR_DAY})[A-Z]")
+_PLACE_HINT = re.compile(rf"\b(in|at|near|outside|from|on)( the)? (?!{_MONTH_OR_DAY})[A-Z]")
 _MONEY_AMOUNT = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yuan)\b|\b(million|billion) (dollars|euros|pounds|yuan)\b", re.I)
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.I)
 _NUMBER_WORDS = re.compile(
@@ -44,6 +44,9 @@ class ExtractiveConfig:
     runner_up_margin: float = 0.08  # further sentences must score within this of the best
     max_sentences: int = 3
     max_words: int = 80
+    list_sentences: int = 4  # for questions that ask for several things ("which officials …", "… and …")
+    list_words: int = 130
+    list_margin: float = 0.15
     passages: int = 8  # passages searched for answer sentences (more than are shown as top-k)
     duplicate_containment: float = 0.5
     duplicate_cosine: float = 0.85  # rewrites: same numbers and this close in meaning
@@ -54,18 +57,24 @@ class Candidate:
     sentence: str
     passage: Passage
     context: str = ""  # the sentence before it, which may name who "he" is or which year
+    article: str = ""  # retrieved text of the same article, for names the sentence itself omits
     score: float = 0.0
     vector: np.ndarray | None = None
     also: list[Candidate] = field(default_factory=list)  # the same sentence in other passages
 
 
 def candidates(passages: list[Passage]) -> list[Candidate]:
+    """Sentences of the passages, each with the sentence before it and its article's other passages."""
+    article_text: dict[str, str] = {}
+    for passage in passages:
+        article_text[passage.article_id] = f"{article_text.get(passage.article_id, '')} {passage.text}"
     found = []
     for passage in passages:
         sentences = [s for paragraph in passage.text.split("\n\n") for s in split_sentences(paragraph)]
         for i, sentence in enumerate(sentences):
             if len(words(sentence)) >= 4:
-                found.append(Candidate(defang(sentence), passage, sentences[i - 1] if i else passage.title))
+                context = sentences[i - 1] if i else passage.title
+                found.append(Candidate(defang(sentence), passage, context, article_text[passage.article_id]))
     return found
 
 
@@ -112,7 +121,8 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
         speaker_here = all(_mentions(sentence, n) for n in q.names[:1])
         speaker_before = _PRONOUN.search(sentence) and all(_mentions(cand.context, n) for n in q.names[:1])
         return speech_in(sentence) and bool(speaker_here or speaker_before)
-    surroundings = f"{cand.passage.title} {cand.passage.outlet} {_initials(cand.passage.outlet)} {cand.passage.text}"
+    p = cand.passage
+    surroundings = f"{p.title} {p.outlet} {_initials(p.outlet)} {cand.article or p.text}"
     if not all(_mentions(sentence, n) or _mentions(surroundings, n) for n in q.names):
         return False
     if q.kind == "who":
@@ -147,11 +157,14 @@ def _mentions(text: str, name: str) -> bool:
     return any(re.search(rf"\b{re.escape(part.lower())}", lowered) for part in name.split() if len(part) > 1)
 
 
-def select(cands: list[Candidate], cfg: ExtractiveConfig) -> list[Candidate]:
-    """Best sentence first, then close runners-up that add something new, within the word budget."""
+def select(cands: list[Candidate], cfg: ExtractiveConfig, wants_list: bool = False) -> list[Candidate]:
+    """Best sentence first, then close runners-up that add something new, within the word budget
+    (a larger one when the question asks for several things)."""
     ranked = sorted((c for c in cands if c.score > 0), key=lambda c: c.score, reverse=True)
     if not ranked:
         return []
+    if wants_list:
+        cfg = replace(cfg, max_sentences=cfg.list_sentences, max_words=cfg.list_words, runner_up_margin=cfg.list_margin)
     chosen: list[Candidate] = []
     grams: list[frozenset] = []
     budget = cfg.max_words

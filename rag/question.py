@@ -13,10 +13,16 @@ from rag.text import content_terms, numbers
 
 _QUESTION_WORDS = {"who", "whom", "whose", "what", "when", "where", "which", "why", "how", "did", "does", "do", "is", "are", "was", "were"}
 _ROLE_QUESTION = re.compile(
-    r"(which|what) (\w+ )?(person|people|official|officials|ambassador|minister|spokesperson|spokesman|leader|"
+    r"(which|what) (\S+ )?(person|people|official|officials|ambassador|minister|spokesperson|spokesman|leader|"
     r"advisor|adviser|director|president|secretary|senator|reporter|journalist|author|producer|coach|judge|mayor|"
     r"chief|winner|candidate|lawyer|doctor|scientist)\b"
 )
+_LIST_QUESTION = re.compile(
+    r"^(which|what) \w*\s?(figures|numbers|officials|people|steps|measures|reasons|countries|departments|"
+    r"agencies|outlets|sources|articles|ways)\b|\b(and (what|why|how|who|when|where)|each side|both sides|"
+    r"according to the articles|how does .* work)\b"
+)
+_OPINION = re.compile(r"\b(sum up|summed up|describe|characteri[sz]e|react|respond|think|feel|view)\b")
 _MONEY = re.compile(r"\b(money|cost|costs|funding|fund|budget|spend|spent|paid|pay|price|dollars?|grant)\b")
 _FILLER_TERMS = frozenset({"say", "said", "tell", "told", "mani", "much"})
 _SPEECH = re.compile(
@@ -35,6 +41,7 @@ class QuestionProfile:
     terms: frozenset[str]
     ordinals: frozenset[str] = frozenset()  # "second meeting" is not answered by the first
     money: bool = False  # "how much money" needs an amount of money, not any number
+    wants_list: bool = False  # asks for several things: a longer answer is welcome
 
 
 def profile(question: str) -> QuestionProfile:
@@ -46,12 +53,13 @@ def profile(question: str) -> QuestionProfile:
         terms=frozenset(content_terms(question) - _FILLER_TERMS),
         ordinals=frozenset(ordinals(question)),
         money=_kind(question) == "how_many" and bool(_MONEY.search(question.lower())),
+        wants_list=bool(_LIST_QUESTION.search(question.lower())),
     )
 
 
 def _kind(question: str) -> str:
     q = question.lower().strip()
-    if _SPEECH.search(q.lower()) and re.match(r"(what|how) (did|does|do|has|have)\b", q):
+    if (_SPEECH.search(q.lower()) or _OPINION.search(q.lower())) and re.match(r"(what|how) (did|does|do|has|have)\b", q):
         return "say"
     if re.match(r"(how many|how much|what (number|percentage|share|proportion|fraction|portion))\b", q):
         return "how_many"
@@ -60,7 +68,7 @@ def _kind(question: str) -> str:
     for word in ("who", "when", "where", "why"):
         if re.match(rf"{word}\b", q):
             return word
-    if re.match(r"(what|which) (year|month|day|date)\b", q):
+    if re.search(r"\b(what|which) (year|month|day|date|time)\b", q):
         return "when"
     return "what"
 
