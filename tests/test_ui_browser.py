@@ -39,6 +39,7 @@ def _skip_loudly(reason: str) -> None:
 if not CHROMIUM.exists():
     _skip_loudly(f"{CHROMIUM} is missing; run `apt-get update && apt-get install -y chromium`.")
 try:
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import Page, expect, sync_playwright
 except ImportError:
     _skip_loudly("playwright is not installed; run `pip install playwright` (no browser download needed).")
@@ -203,14 +204,50 @@ def test_a_hostile_document_executes_nothing(page: Page, site: dict[str, Any]) -
     assert page.locator("#conversation svg[onload], #article-panel a[href^=javascript]").count() == 0
 
 
+def test_filters_limit_a_question_to_an_outlet(page: Page) -> None:
+    page.click("#filters")
+    page.click("#filter-outlets input")
+    page.get_by_role("option", name="NBC News").click()
+    page.keyboard.press("Escape")
+    answer = ask(page, QUESTION)
+    expect(answer.locator(".scope")).to_contain_text("NBC News")
+    outlets = answer.locator("li.source > a.src-link").all_inner_texts()
+    assert outlets and all("NBC News" in text for text in outlets), outlets
+    shot(page, "08-filtered")
+    page.locator("#filter-outlets").get_by_role("button", name="Clear").first.click()
+
+
 def test_stop_then_clear(page: Page) -> None:
     page.fill("#question textarea", QUESTION)
     page.click("#ask")
     page.click("#stop")
     expect(page.locator("#conversation .msg.assistant.pending")).to_have_count(0, timeout=60_000)
     ask(page, "How many overdose deaths were there in 2022?")  # the page still answers after a stop
-    shot(page, "08-before-clear")
+    shot(page, "09-before-clear")
     page.click("#clear")
     expect(page.locator("#conversation .msg")).to_have_count(0, timeout=30_000)
     expect(page.locator("#article-panel mark.hl")).to_have_count(0)
-    shot(page, "09-cleared")
+    shot(page, "10-cleared")
+
+
+def test_the_page_works_behind_basic_auth(page: Page, site: dict[str, Any]) -> None:
+    from tests.test_http_api import running
+    from ui.server import make_server
+
+    browser = page.context.browser
+    assert browser is not None
+    settings = Settings(index_dir=site["settings"].index_dir, auth="alice:pw-for-test")
+    with running(make_server(settings, "127.0.0.1", 0)) as url:
+        anonymous = browser.new_context()
+        with pytest.raises(PlaywrightError, match="AUTH"):  # Chromium gives up on the 401 challenge
+            anonymous.new_page().goto(url)
+        anonymous.close()
+        context = browser.new_context(
+            http_credentials={"username": "alice", "password": "pw-for-test"}, viewport={"width": 1500, "height": 1050}
+        )
+        tab = context.new_page()
+        tab.goto(url)
+        tab.wait_for_selector("#question textarea", timeout=60_000)
+        answer = ask(tab, QUESTION)
+        expect(answer.locator(".answer-text")).to_contain_text("Daskal")
+        context.close()
