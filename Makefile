@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test test-all lint ingest bench clean
+.PHONY: run test test-slow test-all browser-deps lint ingest bench clean
 
 # torch is pinned and installed first: 2.13.0 is the CPU build on this disk; an unpinned
 # torch would pull several GB of CUDA packages.
@@ -27,8 +27,15 @@ run: ingest
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-test-all: $(STAMP)
-	$(BIN)/python -m pytest -q -m ""
+# Slow (kill trials, load, Chroma server) and browser tests; browser tests skip loudly without Chromium.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m "slow or browser" -rs
+
+test-all: test test-slow
+
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
+browser-deps:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 lint: $(STAMP)
 	$(BIN)/ruff check rag ingest ui eval tests
