@@ -203,3 +203,11 @@ def test_ask_empties_the_question_box_only_once(sample_rag: Rag) -> None:
     assert updates[0][2] == ""
     assert all(u[2] == gr.skip() for u in updates[1:])
     assert 'class="msg assistant done"' in updates[-1][0]
+
+
+def test_ask_ignores_an_empty_question_and_a_bad_date(sample_rag: Rag) -> None:
+    handlers = _Handlers(sample_rag)  # outside a page, gr.Warning's toast becomes a UserWarning
+    with pytest.warns(UserWarning, match="Type a question"):
+        assert list(handlers.ask("   ", [], [], [], "", "", gr.Request())) == []
+    with pytest.warns(UserWarning, match="not a date"):
+        assert list(handlers.ask(QUESTION, [], [], [], "yesterday", "", gr.Request())) == []

@@ -215,11 +215,13 @@ class _Handlers:
         """Stream one answer into the conversation; the first update shows progress at once."""
         question = (question or "").strip()
         if not question:
-            raise gr.Error("Type a question first.")
+            gr.Warning("Type a question first.")  # a toast; raising gr.Error would log a traceback
+            return
         try:
             filters = parse_filters(article_ids, outlets, date_from, date_to)
         except RagError as exc:
-            raise gr.Error(str(exc)) from None
+            gr.Warning(str(exc))
+            return
         scope = describe_filters(filters, self._titles()) if filters else ""
         session, started = _session(request), time.monotonic()
 
