@@ -1,0 +1,61 @@
+"""The benchmark and the scale script run end to end on a tiny input and write their JSON.
+
+Timings are printed by the scripts, never asserted: this machine is shared and figures vary.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.conftest import SAMPLE_CORPUS
+
+TWO_FILES = ("foxnews-us-china-fentanyl-talks-2024-01-30.txt", "china-us-talks-tackle-fentanyl-crisis-rewrite.txt")
+
+
+def test_bench_writes_report(tmp_path: Path) -> None:
+    from eval.bench import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in TWO_FILES:
+        shutil.copy(SAMPLE_CORPUS / name, corpus / name)
+    out = tmp_path / "bench"
+    args = ["--corpus", str(corpus), "--questions", "2", "--rounds", "1", "--skip", "cold,serve,help", "--out", str(out)]
+
+    assert main(args) == 0
+
+    report = json.loads((out / "bench.json").read_text())
+    assert {"machine", "config", "ingest", "embedding", "warm_query", "hit_at_k", "figures", "targets"} <= set(report)
+    assert {"ours", "theirs"} <= set(report["ingest"])
+    assert {"ours_retrieve", "ours_ask", "theirs_retrieve", "theirs_query_engine"} <= set(report["warm_query"])
+    keys = {row["key"] for row in report["figures"]}
+    assert {"ingest_chunks_per_s", "embedding_chunks_per_s", "retrieve_p50_ms", "ask_p50_ms", "hit_at_2"} <= keys
+    assert all({"ours", "theirs", "ratio", "unit"} <= set(row) for row in report["figures"])
+    assert (out / "bench.png").stat().st_size > 0
+
+
+def test_scale_writes_report(tmp_path: Path) -> None:
+    from eval.scale import main
+
+    out = tmp_path / "scale"
+    assert main(["--sizes", "200", "--embedder", "hashed", "--queries", "3", "--answers", "1", "--out", str(out)]) == 0
+
+    rows = json.loads((out / "scale-hashed.json").read_text())["rows"]
+    assert len(rows) == 1
+    row = rows[0]
+    assert {"chunks", "ingest_s", "ingest_peak_rss_mb", "retrieve", "ask", "query_peak_rss_mb", "index_mb"} <= set(row)
+    assert {"p50_ms", "p95_ms"} <= set(row["retrieve"])
+    assert row["chunks"] > 0
+    assert (out / "scale.png").stat().st_size > 0
+
+
+def test_synthetic_chunks_are_distinct(tmp_path: Path) -> None:
+    from eval.synthetic import make_corpus
+
+    stats = make_corpus(tmp_path / "c", chunks=80, seed=3)
+    texts = [p.read_text() for p in sorted((tmp_path / "c").glob("*.txt"))]
+    assert len(texts) == stats.files == 10
+    assert len(set(texts)) == len(texts)
+    assert stats.distinct_sentences / stats.sentences > 0.9
