@@ -51,7 +51,7 @@ def ask(question: str, history: list[dict[str, str]] | None = None, **kwargs: An
     return default_rag().ask(question, history, **kwargs)
 
 
-def ask_stream(question: str, history: list[dict[str, str]] | None = None, **kwargs: Any):  # noqa: ANN201
+def ask_stream(question: str, history: list[dict[str, str]] | None = None, **kwargs: Any):
     """Stream `TextDelta`s then one final `Answer`; see `Rag.ask_stream`."""
     from rag.api import default_rag
 

@@ -78,7 +78,7 @@ def _ask(args: argparse.Namespace, _: list[str]) -> int:
     return 0
 
 
-def format_answer(answer) -> str:  # noqa: ANN001
+def format_answer(answer) -> str:
     lines = [answer.text]
     if answer.notice:
         lines.append(f"({answer.notice})")

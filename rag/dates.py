@@ -13,7 +13,7 @@ from datetime import date, timedelta
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"]
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_FUTURE = re.compile(r"\b(will|would be|to be held|scheduled|next|upcoming|plans? to)\b", re.I)
+_FUTURE = re.compile(r"\b(will|would be|to be held|scheduled|next|upcoming|plans? to)\b", re.IGNORECASE)
 _EXPRESSION = re.compile(
     r"\b(?:(?P<rel>last|this|next|earlier this|later this) (?P<unit>week|month|year|"
     + "|".join(_MONTHS) + r")|(?P<weekday>" + "|".join(_WEEKDAYS) + r")|in (?P<month>" + "|".join(_MONTHS)
@@ -39,7 +39,8 @@ def resolve(sentence: str, article_date: str) -> list[tuple[str, str]]:
 def annotate(sentence: str, article_date: str) -> str:
     """'… met Tuesday …' -> '… met Tuesday (30 January 2024) …'."""
     for expression, meaning in resolve(sentence, article_date):
-        sentence = re.sub(rf"\b{re.escape(expression)}(['’]s)?", lambda m: f"{m.group(0)} ({meaning})", sentence, count=1)
+        pattern = rf"\b{re.escape(expression)}(['’]s)?"
+        sentence = re.sub(pattern, lambda m, meaning=meaning: f"{m.group(0)} ({meaning})", sentence, count=1)
     return sentence
 
 

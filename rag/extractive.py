@@ -30,11 +30,11 @@ _DATE = re.compile(
 )
 _MONTH_OR_DAY = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 _PLACE_HINT = re.compile(rf"\b(in|at|near|outside|from|on)( the)? (?!{_MONTH_OR_DAY})[A-Z]")
-_MONEY_AMOUNT = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yuan)\b|\b(million|billion) (dollars|euros|pounds|yuan)\b", re.I)
-_PRONOUN = re.compile(r"\b(he|she|they)\b", re.I)
+_MONEY_AMOUNT = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yuan)\b|\b(million|billion) (dollars|euros|pounds|yuan)\b", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|"
-    r"billions?|half|third|thirds|quarter|percent|doubled|tripled|quadrupled)\b", re.I)
+    r"billions?|half|third|thirds|quarter|percent|doubled|tripled|quadrupled)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

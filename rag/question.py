@@ -90,7 +90,7 @@ def speech_in(sentence: str) -> bool:
     return bool(_SPEECH.search(sentence)) or "“" in sentence or '"' in sentence
 
 
-_ORDINAL = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b", re.I)
+_ORDINAL = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b", re.IGNORECASE)
 
 
 def ordinals(text: str) -> set[str]:

@@ -10,13 +10,13 @@ import re
 
 from rag.names import person_names
 
-_PRONOUN_PERSON = re.compile(r"\b(he|she|him|her|they|them)\b", re.I)
-_PRONOUN_POSSESSIVE = re.compile(r"\b(his|hers|their)\b", re.I)
-_PRONOUN_THING = re.compile(r"\b(it|this|that|these|those)\b(?!\s+[a-z]+ed\b)", re.I)
+_PRONOUN_PERSON = re.compile(r"\b(he|she|him|her|they|them)\b", re.IGNORECASE)
+_PRONOUN_POSSESSIVE = re.compile(r"\b(his|hers|their)\b", re.IGNORECASE)
+_PRONOUN_THING = re.compile(r"\b(it|this|that|these|those)\b(?!\s+[a-z]+ed\b)", re.IGNORECASE)
 _SURNAME_SUBJECT = re.compile(r"\b([A-Z][a-z]{2,}) (?:is|was|has|had|said|says|told|led|leads)\b")
-_AUX_QUESTION = re.compile(r"(?:why|when|where|how)\s+(?:did|does|do|was|were|is|are|has|have|had)\s+(.+)", re.I)
-_TOPIC = re.compile(r"\b(the|a|an)\s+[^?]+", re.I)
-_ANY_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|this|that|these|those)\b", re.I)
+_AUX_QUESTION = re.compile(r"(?:why|when|where|how)\s+(?:did|does|do|was|were|is|are|has|have|had)\s+(.+)", re.IGNORECASE)
+_TOPIC = re.compile(r"\b(the|a|an)\s+[^?]+", re.IGNORECASE)
+_ANY_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|this|that|these|those)\b", re.IGNORECASE)
 
 
 def needs_rewrite(question: str, history: list[dict[str, str]] | None) -> bool:

@@ -15,7 +15,7 @@ _BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
 
 
 @functools.cache
-def _punkt():  # noqa: ANN202
+def _punkt():
     from llama_index.core.utils import globals_helper
     from nltk.tokenize import PunktTokenizer
 
@@ -41,7 +41,7 @@ def _stopwords() -> frozenset[str]:
 
 
 @functools.cache
-def _stemmer():  # noqa: ANN202
+def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")

@@ -44,7 +44,7 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_rag(sample_index: Path):  # noqa: ANN201
+def sample_rag(sample_index: Path):
     """A `Rag` over the sample index in extractive mode (no LLM configured)."""
     from rag.api import Rag
     from rag.config import Settings

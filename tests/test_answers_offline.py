@@ -18,7 +18,7 @@ def _assert_markers_resolve(answer: Answer) -> None:
     assert numbers == {c.number for c in answer.citations}
 
 
-def test_delegation_leader_is_jen_daskal_with_a_citation(sample_rag) -> None:  # noqa: ANN001
+def test_delegation_leader_is_jen_daskal_with_a_citation(sample_rag) -> None:
     answer = sample_rag.ask(DELEGATION)
     assert not answer.abstained
     assert answer.mode == "extractive"
@@ -28,7 +28,7 @@ def test_delegation_leader_is_jen_daskal_with_a_citation(sample_rag) -> None:  #
     _assert_markers_resolve(answer)
 
 
-def test_xi_at_the_meeting_is_declined_with_closest_passages(sample_rag) -> None:  # noqa: ANN001
+def test_xi_at_the_meeting_is_declined_with_closest_passages(sample_rag) -> None:
     answer = sample_rag.ask("What did Xi say at the meeting?")
     assert answer.abstained
     assert "does not say" in answer.text
@@ -36,13 +36,13 @@ def test_xi_at_the_meeting_is_declined_with_closest_passages(sample_rag) -> None
     _assert_markers_resolve(answer)
 
 
-def test_numbers_are_matched_exactly(sample_rag) -> None:  # noqa: ANN001
+def test_numbers_are_matched_exactly(sample_rag) -> None:
     answer = sample_rag.ask("How many deaths were linked to drug overdoses in 2022?")
     assert not answer.abstained
     assert "100,000" in answer.text or "107,081" in answer.text
 
 
-def test_follow_up_carries_the_previous_subject(sample_rag) -> None:  # noqa: ANN001
+def test_follow_up_carries_the_previous_subject(sample_rag) -> None:
     first = sample_rag.ask(DELEGATION)
     history = [{"role": "user", "content": DELEGATION}, {"role": "assistant", "content": first.text}]
     follow = sample_rag.ask("What did she say about the talks?", history)
@@ -51,7 +51,7 @@ def test_follow_up_carries_the_previous_subject(sample_rag) -> None:  # noqa: AN
     assert "Daskal" in follow.text or any("Daskal" in c.quote for c in follow.citations)
 
 
-def test_wire_story_copies_collapse_into_one_hit_with_all_sources(sample_rag) -> None:  # noqa: ANN001
+def test_wire_story_copies_collapse_into_one_hit_with_all_sources(sample_rag) -> None:
     passages = sample_rag.retrieve("credited Beijing for a 2019 crackdown on fentanyl shipments", k=5)
     top = passages[0]
     assert "2019" in top.text
@@ -63,7 +63,7 @@ def test_wire_story_copies_collapse_into_one_hit_with_all_sources(sample_rag) ->
     assert sum("2019 crackdown" in p.text for p in passages) == 1
 
 
-def test_stream_yields_deltas_then_the_same_answer(sample_rag) -> None:  # noqa: ANN001
+def test_stream_yields_deltas_then_the_same_answer(sample_rag) -> None:
     events = list(sample_rag.ask_stream(DELEGATION))
     assert isinstance(events[-1], Answer)
     assert all(isinstance(e, TextDelta) for e in events[:-1]) and len(events) >= 2
@@ -71,7 +71,7 @@ def test_stream_yields_deltas_then_the_same_answer(sample_rag) -> None:  # noqa:
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 50_000])
-def test_empty_or_huge_questions_are_refused_clearly(sample_rag, question: str) -> None:  # noqa: ANN001
+def test_empty_or_huge_questions_are_refused_clearly(sample_rag, question: str) -> None:
     with pytest.raises(InvalidQuestionError, match="empty|characters long"):
         sample_rag.ask(question)
 

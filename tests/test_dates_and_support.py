@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.dates import annotate, resolve
-from rag.support import answer_sentences, claim_text, lexically_supported, SupportConfig
+from rag.support import SupportConfig, answer_sentences, claim_text, lexically_supported
 
 ARTICLE_DATE = "2024-01-30"  # a Tuesday
 

@@ -23,7 +23,7 @@ FLOORS = {
 CEILINGS = {"false_refusal_rate": 0.12}
 
 
-def test_sample_gold_set_scores_stay_above_floors(sample_rag) -> None:  # noqa: ANN001
+def test_sample_gold_set_scores_stay_above_floors(sample_rag) -> None:
     summary = summarize(run_system(sample_rag, load_set("sample").items, k=5))
     low = {k: summary[k] for k, floor in FLOORS.items() if (summary[k] or 0.0) < floor}
     high = {k: summary[k] for k, ceiling in CEILINGS.items() if (summary[k] or 0.0) > ceiling}

@@ -103,7 +103,7 @@ def test_interrupted_write_is_swept_and_not_visible(tmp_path: Path) -> None:
     _assert_manifest_matches_store(settings)
 
 
-def _one_article():  # noqa: ANN202
+def _one_article():
     from ingest.article import Article
 
     return Article(title="Stray", source="x.txt", index=0, paragraphs=["A stray spring meeting in Washington."])

@@ -11,7 +11,7 @@ from rag.types import Answer, TextDelta
 DELEGATION = "Who led the U.S. delegation to Beijing?"
 
 
-def _rag(sample_index, server, **overrides) -> Rag:  # noqa: ANN001
+def _rag(sample_index, server, **overrides) -> Rag:
     settings = load_settings(
         index_dir=sample_index, llm_model="test-model", openai_base_url=server.url,
         llm_timeout_s=2.0, llm_max_retries=1, **overrides,
@@ -19,11 +19,11 @@ def _rag(sample_index, server, **overrides) -> Rag:  # noqa: ANN001
     return Rag(settings)
 
 
-def _prompt(server) -> str:  # noqa: ANN001
+def _prompt(server) -> str:
     return server.requests[-1]["messages"][-1]["content"]
 
 
-def test_generated_answer_cites_resolvable_passages(sample_index, openai_server) -> None:  # noqa: ANN001
+def test_generated_answer_cites_resolvable_passages(sample_index, openai_server) -> None:
     openai_server.reply = lambda body: "Jen Daskal led the U.S. delegation [1]. She spoke of urgency [2][9]."
     events = list(_rag(sample_index, openai_server).ask_stream(DELEGATION))
     answer = events[-1]
@@ -35,7 +35,7 @@ def test_generated_answer_cites_resolvable_passages(sample_index, openai_server)
     assert openai_server.requests[-1]["stream"] is True
 
 
-def test_prompt_fences_documents_as_data(sample_index, openai_server) -> None:  # noqa: ANN001
+def test_prompt_fences_documents_as_data(sample_index, openai_server) -> None:
     openai_server.reply = lambda body: "The corpus does not say."
     answer = _rag(sample_index, openai_server).ask(DELEGATION)
     prompt = _prompt(openai_server)
@@ -47,7 +47,7 @@ def test_prompt_fences_documents_as_data(sample_index, openai_server) -> None:  
     assert answer.abstained and answer.mode == "llm"
 
 
-def test_follow_up_is_rewritten_by_the_model(sample_index, openai_server) -> None:  # noqa: ANN001
+def test_follow_up_is_rewritten_by_the_model(sample_index, openai_server) -> None:
     def reply(body: dict) -> str:
         if "stand-alone question" in body["messages"][0]["content"]:
             return "What did Jen Daskal say about the fentanyl talks?"
@@ -60,7 +60,7 @@ def test_follow_up_is_rewritten_by_the_model(sample_index, openai_server) -> Non
     assert not answer.abstained and answer.citations
 
 
-def test_server_failure_falls_back_to_extractive_with_a_notice(sample_index, openai_server) -> None:  # noqa: ANN001
+def test_server_failure_falls_back_to_extractive_with_a_notice(sample_index, openai_server) -> None:
     openai_server.fail_next("status", times=10, status=500)
     answer = _rag(sample_index, openai_server).ask(DELEGATION)
     assert answer.mode == "extractive"
@@ -68,7 +68,7 @@ def test_server_failure_falls_back_to_extractive_with_a_notice(sample_index, ope
     assert "Daskal" in answer.text
 
 
-def test_unsupported_generated_sentence_is_removed_with_a_notice(sample_index, openai_server) -> None:  # noqa: ANN001
+def test_unsupported_generated_sentence_is_removed_with_a_notice(sample_index, openai_server) -> None:
     openai_server.reply = lambda body: (
         "Jen Daskal led the U.S. delegation to Beijing [1]. Exactly 5,317 diplomats attended the banquet [1]."
     )
