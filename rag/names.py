@@ -21,8 +21,8 @@ NOT_NAME_WORDS = frozenset(  # noqa: SIM905 - a word list reads better as text
     Americans Beijing Washington Mexico Taiwan Xinjiang San Francisco Toronto Canada Europe European Ukraine Afghan
     Afghanistan Muslim Uyghurs Republicans Democrats Thanksgiving Metro Station Guard Zero Units
     CIA NATO Nato Republic Street Avenue Road City County University School Hospital Police Fire Army Navy Air Force
-    """.split()
-)
+"""
+NOT_NAME_WORDS = frozenset(_NOT_NAME_TEXT.split())
 
 
 def person_names(text: str) -> list[str]:
