@@ -6,11 +6,16 @@ Three kinds, all recognised by shape rather than by site:
   * teaser blocks ("Top Stories", "Most Watched Today", "Free links to read more on this topic:")
     whose heading and the headline/summary/timestamp items under it are dropped together;
   * end markers ("Leave a Reply") after which only comment forms follow.
+Chrome lines include a page's masthead and footer: navigation bars ("Home / News / Region",
+"TRI-COUNTY POST  Menu  Search  Sign in"), share bars, story separators ("* * *", rules),
+copyright and newsletter lines, cookie notices and an aggregator's "provided by" credit.
 """
 
 from __future__ import annotations
 
 import re
+
+from ingest.captions import is_credit_only
 
 _DATEISH = (
     r"[A-Za-z]{3,9}\.? \d{1,2},? \d{4}.*|\d{4}-\d{2}-\d{2}.*|\d{1,2} [A-Za-z]{3,9}\.? \d{4}.*"
@@ -20,7 +25,7 @@ _AGO = r"\d+\s*(?:s|m|h|d|w|min|mins|minutes?|hrs?|hours?|days?|weeks?)\s+ago"
 _CHROME_PATTERNS = [
     r"connect with us",
     r"advertisement|advert|sponsored( content)?|ad",
-    r"continue reading|read more|show more|load more|see more",
+    r"continue reading|read more|show more|load more|see more|more headlines",
     r"published|on|updated:?|posted:?",
     rf"(?:posted|published|updated|last updated)(?: on)?:? (?:{_DATEISH})",
     r"\d{1,2}:\d{2}(?::\d{2})?",
@@ -39,9 +44,24 @@ _CHROME_PATTERNS = [
     r"(?:sign up|subscribe)(?: now| here| for (?:our|the) newsletters?)?\.?",
     r"follow .{1,60} on (?:bluesky|x|twitter|facebook|instagram|threads|linkedin)\b.*",
     r"skip to (?:main )?content|back to top|menu|search",
+    r"share (?:this|on)\b[^.!?]{0,80}",
+    r"(?:[-_=*~•·—–#+]\s*){2,}",  # rule lines and "* * *" separators
+    r"(?:©|\(c\)|copyright)\s*©?\s*\d{4}\b[^.]{0,80}(?:\.\s*all rights reserved\.?)?",
+    r"all rights reserved\.?",
+    r"(?:sign up|subscribe) (?:for|to) .{0,60}(?:newsletters?|briefing|alerts?|e-?mails?|digest)\.?",
+    r"(?:we|this (?:site|website)) uses? cookies.{0,200}|(?:accept|reject|manage)(?: all)? cookies",
+    r"cookie (?:policy|settings|preferences)",
     r"(?:news|world|politics|business|opinion|sports?|health|tech|technology|science)",
     r"(?:entertainment|lifestyle|u\.s\.|us|local|national|videos?|podcasts?|home|latest)",
 ]
+# An aggregator saying its stories are other outlets': "Stories on X are provided by our partners."
+_AGGREGATOR_NOTE = re.compile(
+    r"(?:stories|articles|content|news) (?:on|from|at) .{1,40} (?:are|is) (?:provided|supplied"
+    r"|syndicated|republished) (?:by|from) .{0,60}|(?:stories|articles|news) from (?:our )?partners?"
+    r"(?: outlets| sites| publishers)?(?: around the web)?\.?",
+    re.IGNORECASE,
+)
+_CHROME_PATTERNS.append(_AGGREGATOR_NOTE.pattern)
 _CHROME = re.compile("|".join(f"(?:{p})" for p in _CHROME_PATTERNS), re.IGNORECASE)
 
 _TEASER_HEADINGS = [
@@ -60,9 +80,34 @@ _TEASER_ITEM_WINDOW = 6
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
 
 
+_NAV_SPLIT = re.compile(r"\s+[|·•/]\s+")
+_NAV_WORDS = re.compile(
+    r"\b(?:menu|search|sign in|log ?in|sign up|subscribe|register|my account|newsletters?)\b",
+    re.IGNORECASE,
+)
+_NAV_MAX_WORDS = 10
+
+
 def is_chrome(line: str) -> bool:
     """A whole line that is navigation, an ad slot, a timestamp or a widget label."""
-    return bool(_CHROME.fullmatch(line.strip()))
+    text = line.strip()
+    return bool(_CHROME.fullmatch(text)) or is_nav_bar(text)
+
+
+def is_aggregator_note(line: str) -> bool:
+    """A line saying the page republishes other outlets' stories."""
+    return bool(_AGGREGATOR_NOTE.fullmatch(line.strip()))
+
+
+def is_nav_bar(line: str) -> bool:
+    """A menu: "Local | Sports | Weather", "Home / News / Region", "POST  Menu  Search  Sign in"."""
+    text = line.strip()
+    if _SENTENCE_END.search(text) or is_credit_only(text):
+        return False
+    parts = _NAV_SPLIT.split(text)
+    if len(parts) >= 3 and all(1 <= len(part.split()) <= 3 for part in parts):
+        return True
+    return len(text.split()) <= _NAV_MAX_WORDS and len(_NAV_WORDS.findall(text)) >= 2
 
 
 def is_teaser_heading(line: str) -> bool:

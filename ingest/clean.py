@@ -3,8 +3,8 @@
 Scraped pages mix a story with navigation, ads, teaser lists, comment forms, photo captions and
 sometimes other stories. Anything left in here ends up retrieved and quoted, so the rules are
 strict and pattern-based (never keyed on one site):
-  text -> lines -> header metadata -> stories -> per story: chrome out, title, byline,
-  captions apart, short labels out, then outlet and date from what is left.
+  text -> lines -> header metadata -> stories (and the page's publisher) -> per story: chrome
+  out, title, byline, captions apart, short labels out, then outlet and date from what is left.
 The rules live in `chrome`, `captions`, `metadata` and `stories`; this module only sequences them.
 """
 
@@ -18,6 +18,7 @@ from ingest.captions import dedupe, is_credit_only, split_captions, strip_credit
 from ingest.chrome import drop_blocks, is_chrome
 from ingest.metadata import (
     canonical_outlet,
+    dateline_date,
     fallback_title,
     find_outlet,
     is_date_line,
@@ -28,6 +29,7 @@ from ingest.metadata import (
 from ingest.stories import (
     Story,
     is_headline,
+    page_outlet,
     read_date_prefix,
     split_front_matter,
     split_stories,
@@ -45,10 +47,12 @@ def parse_page(text: str, source: str, meta: dict[str, str] | None = None) -> li
     front, text = split_front_matter(text)
     prefix, lines = read_date_prefix(normalise_lines(text))
     page_meta = {**prefix, **front, **{k: v for k, v in (meta or {}).items() if v}}
+    stories = split_stories(lines)
+    publisher = page_outlet(stories)
     articles: list[Article] = []
-    for story in split_stories(lines):
+    for story in stories:
         own_meta = page_meta if not articles else {}
-        article = build_article(story, source, len(articles), own_meta)
+        article = build_article(story, source, len(articles), own_meta, publisher)
         if article is not None:
             articles.append(article)
     return articles
@@ -87,8 +91,11 @@ def _key(line: str) -> str:
     return " ".join(line.lower().replace("’", "'").split())
 
 
-def build_article(story: Story, source: str, index: int, meta: dict[str, str]) -> Article | None:
-    """One story's lines -> an `Article`, or None when no body text survives cleaning."""
+def build_article(
+    story: Story, source: str, index: int, meta: dict[str, str], publisher: str = ""
+) -> Article | None:
+    """One story's lines -> an `Article`, or None when no body text survives cleaning.
+    `publisher` is the page's own outlet, used when the story names none of its own."""
     raw = drop_blocks(story.lines)  # still holds "Posted …" lines and page signatures
     lines = _collapse_repeats([line for line in raw if not is_chrome(line)])
     title, lines = _take_title(story.title or meta.get("title", ""), lines)
@@ -104,7 +111,9 @@ def build_article(story: Story, source: str, index: int, meta: dict[str, str]) -
         index=index,
         paragraphs=body,
         captions=captions,
-        outlet=canonical_outlet(meta.get("outlet") or byline_outlet or find_outlet(body, raw)),
+        outlet=canonical_outlet(
+            meta.get("outlet") or byline_outlet or find_outlet(body, raw, publisher)
+        ),
         date=_date(meta, raw, body + captions),
         byline=meta.get("byline") or byline,
     )
@@ -141,6 +150,6 @@ def _captions(captions: list[str], meta: dict[str, str]) -> list[str]:
 
 
 def _date(meta: dict[str, str], raw: list[str], text: list[str]) -> str:
-    """Header or HTML date, then a labelled or date-only line, then the first date in the text."""
+    """Header or HTML date, a labelled or date-only line, a dateline, the first date in the text."""
     explicit = parse_date(meta.get("date", ""))
-    return explicit or labelled_date(raw) or parse_date("\n".join(text))
+    return explicit or labelled_date(raw) or dateline_date(text) or parse_date("\n".join(text))

@@ -6,6 +6,8 @@ own line, then the first full date anywhere in the story (captions included). Ou
 byline ("By X, The Associated Press"), a wire dateline ("BEIJING (AP) —"), a programme or player
 signature ("Fox News Flash", "The Rachman Review"), and last from phrases such as "told NBC News".
 A credit like "The Associated Press contributed to this report." is never read as the outlet.
+A dateline ("VESSEY, July 22, 2017 (Tri-County Post) —", "TARROW (Harbor Wire) —", "BEIJING —")
+gives the place, and may give the date and the outlet; it also marks where a story's text begins.
 """
 
 from __future__ import annotations
@@ -56,8 +58,22 @@ SIGNATURES = {
     "new video loaded:": "The New York Times",
 }
 _OUTLET_ALT = "|".join(re.escape(name) for name in KNOWN_OUTLETS)
-_WIRE_DATELINE = re.compile(
-    r"^[A-Z][A-Z .,'’-]*\((?P<wire>AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa)\)\s*[—–-]"
+_DATE_TEXT = (
+    r"[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+    r"|\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2}"
+)
+# PLACE in capitals, then optionally ", Region", ", <date>", "(Outlet)", then a dash and the text.
+_DATELINE = re.compile(
+    r"(?P<place>[A-Z][A-Z'’.-]+(?:\s+[A-Z][A-Z'’.-]+)*)"
+    r"(?:,\s+[A-Z][a-z]{1,12}\.?(?:\s+[A-Z][a-z]+\.?)?)?"
+    rf"(?:,\s+(?P<date>{_DATE_TEXT}))?"
+    r"(?:\s*\((?P<outlet>[A-Z][^()]{0,58})\))?"
+    r"(?:\s*[—–]\s*|\s+--?\s+)(?=\S)"  # a hyphen only with spaces: not "U.S.-China", "COVID-19"
+)
+_CREDIT_LINE = re.compile(
+    r"(?:source|via|courtesy of|(?:this (?:story|article) )?(?:was )?(?:first|originally) "
+    r"(?:published|appeared) (?:by|in|on))\s*:?\s+(?P<outlet>[A-Z][\w&.'’-]*(?: [\w&.'’-]+){0,4})\.?",
+    re.IGNORECASE,
 )
 _OUTLET_PHRASES = (
     re.compile(rf"\btold (?:the )?(?P<outlet>{_OUTLET_ALT})\b"),
@@ -157,12 +173,61 @@ def _is_signoff(line: str, names: str) -> bool:
     return bool(tail) and tail["names"].strip() == names
 
 
-def find_outlet(body: list[str], raw: list[str]) -> str:
-    """Outlet from a wire dateline, a page signature, or phrases like "told NBC News"."""
-    for line in body:
-        match = _WIRE_DATELINE.match(line)
-        if match:
-            return canonical_outlet(match["wire"])
+def read_dateline(line: str) -> tuple[str, str] | None:
+    """(ISO date or "", outlet or "") from "VESSEY, July 22, 2017 (Tri-County Post) — …"."""
+    match = _DATELINE.match(line.strip())
+    if not match or len(match["place"].replace(".", "")) < 2:
+        return None
+    outlet = match["outlet"] or ""
+    if outlet and not _looks_like_outlet(outlet):
+        return None
+    return parse_date(match["date"] or ""), canonical_outlet(outlet) if outlet else ""
+
+
+def _looks_like_outlet(text: str) -> bool:
+    return 1 <= len(text.split()) <= 6 and not re.search(r"[.!?,;:]$", text)
+
+
+def is_story_lead(line: str) -> bool:
+    """The line under a headline that opens a story: byline, "Published <date>", date, dateline."""
+    text = line.strip()
+    return bool(
+        parse_byline(text)
+        or any(p.fullmatch(text) and parse_date(text) for p in (_LABELLED_DATE, _UPDATED_DATE))
+        or is_date_line(text)
+        or read_dateline(text)
+    )
+
+
+def dateline_date(body: list[str], look: int = 3) -> str:
+    """The date a dateline in the first few paragraphs gives, or ""."""
+    return next((d[0] for d in map(read_dateline, body[:look]) if d and d[0]), "")
+
+
+def credited_outlet(body: list[str], raw: list[str], look: int = 3) -> str:
+    """The outlet a story credits itself to: its dateline "(Outlet)", else a "Source: X" line."""
+    for found in map(read_dateline, body[:look]):
+        if found and found[1]:
+            return found[1]
+    for line in raw:
+        match = _CREDIT_LINE.fullmatch(line.strip())
+        if match and _looks_like_outlet(match["outlet"]):
+            return canonical_outlet(match["outlet"].rstrip("."))
+    return ""
+
+
+def credits_on(lines: list[str]) -> list[str]:
+    """Every outlet a dateline or byline among `lines` names (to tell a publisher from an aggregator)."""
+    found = [read_dateline(line) for line in lines]
+    named = [f[1] for f in found if f and f[1]]
+    return named + [b[1] for b in map(parse_byline, lines) if b and b[1]]
+
+
+def find_outlet(body: list[str], raw: list[str], page_outlet: str = "") -> str:
+    """Outlet from the story's own credit, the page's publisher, a signature, or "told NBC News"."""
+    own = credited_outlet(body, raw) or page_outlet
+    if own:
+        return own
     lowered = "\n".join(raw).lower()
     for signature, outlet in SIGNATURES.items():
         if signature in lowered:

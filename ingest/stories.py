@@ -1,15 +1,27 @@
 """Cut a page into stories, and read the few header conventions a page may open with.
 
-Aggregator pages glue unrelated stories together, each introduced by the same template:
-a section label, the headline, "Published", "on", the headline again. The headline line before a
-"Published"/"on" pair starts a new story; whatever precedes the first one is page chrome or, if it
-has real text, a story of its own. Pages without the template are one story.
+Pages often glue unrelated stories together (briefings, aggregators, archive pages). A story
+starts at its headline, recognised by what follows it rather than by any site's template:
+  * a short headline line (no closing full stop, not chrome) directly followed by a story lead:
+    a byline ("By Silas Haldane"), a "Published/Posted <date>" line, a date line, or a dateline
+    paragraph ("VESSEY, July 22, 2017 (Tri-County Post) —", "TARROW (Harbor Wire) —", "CITY —");
+  * a headline line right after a hard separator ("* * *", a rule line, a share bar) that is
+    followed by body text;
+  * the section / headline / "Published" / "on" / headline template of some aggregators.
+A repeated headline does not start a second story, and headlines inside a teaser list ("Most
+Read", …) start none. Whatever precedes the first story is page chrome (the masthead, whose name
+`masthead` reads) or, if it has real text, a story of its own. Pages with no such start are one
+story.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from ingest.captions import is_credit_only
+from ingest.chrome import is_aggregator_note, is_chrome, is_teaser_heading, teaser_block_end
+from ingest.metadata import credits_on, is_date_line, is_story_lead
 
 _PUBLISHED = re.compile(r"published(?: on)?:?", re.IGNORECASE)
 _ON = re.compile(r"on:?", re.IGNORECASE)
@@ -20,6 +32,15 @@ _HEADER_KEYS = {
     "outlet": "outlet", "publisher": "outlet", "site": "outlet", "source": "outlet",
 }  # fmt: skip
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
+_HEADLINE_END = re.compile(r"[.!,;:][\"'”’)]?$")
+_HEADLINE_START = re.compile(r"[A-Z0-9\"'“‘$£€]")
+_HARD_SEPARATOR = re.compile(r"(?:[-_=*~•·—–#+]\s*){2,}|share (?:this|on)\b.*", re.IGNORECASE)
+_MASTHEAD_SPLIT = re.compile(r"\s+[|·•/—–]\s+")
+_NAV_TAIL = re.compile(
+    r"(?:\s+(?:menu|search|sign in|log ?in|subscribe|register|my account))+$", re.IGNORECASE
+)
+_MASTHEAD_MAX_WORDS = 5
+_HEADLINE_MAX_WORDS = 20
 
 
 @dataclass
@@ -59,8 +80,8 @@ def _front_matter(lines: list[str]) -> dict[str, str]:
 
 
 def split_stories(lines: list[str]) -> list[Story]:
-    """One `Story` per "headline / Published / on" template, plus any text before the first."""
-    starts = [i for i in range(1, len(lines)) if _is_story_start(lines, i)]
+    """One `Story` per headline that starts a story, plus any text before the first."""
+    starts = story_starts(lines)
     if not starts:
         return [Story(lines)]
     stories = [Story(lines[: starts[0]])] if starts[0] > 0 else []
@@ -68,6 +89,99 @@ def split_stories(lines: list[str]) -> list[Story]:
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         stories.append(Story(lines[start + 1 : end], title=lines[start]))
     return stories
+
+
+def story_starts(lines: list[str]) -> list[int]:
+    """Indexes of the headlines that open a story, repeats and teaser-list items left out."""
+    teasers = _teaser_lines(lines)
+    starts: list[int] = []
+    for i in range(len(lines)):
+        template = i > 0 and _is_story_start(lines, i)
+        if not template and (i in teasers or not _is_headline_start(lines, i)):
+            continue
+        if starts and _key(lines[starts[-1]]) == _key(lines[i]):
+            continue  # the headline printed again under itself
+        starts.append(i)
+    return starts
+
+
+def _is_headline_start(lines: list[str], i: int) -> bool:
+    """A headline over a byline / date / dateline, or after a hard separator and over body text."""
+    if i + 1 >= len(lines) or not is_headline_candidate(lines[i]):
+        return False
+    if is_story_lead(lines[i + 1]):
+        return True
+    after_separator = i > 0 and bool(_HARD_SEPARATOR.fullmatch(lines[i - 1].strip()))
+    return after_separator and bool(_SENTENCE_END.search(lines[i + 1].strip()))
+
+
+def is_headline_candidate(line: str) -> bool:
+    """Headline-shaped: 2-20 words, starts like a title, no closing full stop, not chrome or a lead."""
+    text = line.strip()
+    return (
+        2 <= len(text.split()) <= _HEADLINE_MAX_WORDS
+        and bool(_HEADLINE_START.match(text))
+        and not _HEADLINE_END.search(text)
+        and not is_chrome(text)
+        and not is_credit_only(text)
+        and not is_date_line(text)
+        and not is_story_lead(text)
+    )
+
+
+def _teaser_lines(lines: list[str]) -> set[int]:
+    """Indexes covered by teaser lists ("Most Read", "Related stories", …)."""
+    covered: set[int] = set()
+    for i, line in enumerate(lines):
+        if is_teaser_heading(line):
+            covered.update(range(i, teaser_block_end(lines, i)))
+    return covered
+
+
+def _key(line: str) -> str:
+    return " ".join(line.lower().replace("’", "'").split())
+
+
+def masthead(stories: list[Story]) -> str:
+    """The publisher's name from the chrome above the first story ("Harbor Wire | Local | …"),
+    or "" when there is no such lead-in or it holds real text."""
+    if len(stories) < 2 or stories[0].title:
+        return ""
+    front = [line for line in stories[0].lines if not is_chrome(line) or _names_site(line)]
+    if any(_SENTENCE_END.search(line) for line in front):
+        return ""
+    return next((name for name in map(_masthead_name, front) if name), "")
+
+
+def _names_site(line: str) -> bool:
+    """Chrome that may still carry the site name: a menu bar or a masthead with nav words."""
+    return bool(_MASTHEAD_SPLIT.search(line) or _NAV_TAIL.search(line))
+
+
+def _masthead_name(line: str) -> str:
+    name = _NAV_TAIL.sub("", _MASTHEAD_SPLIT.split(line.strip())[0]).strip()
+    words = name.split()
+    if not 1 <= len(words) <= _MASTHEAD_MAX_WORDS or is_chrome(name) or _HEADLINE_END.search(name):
+        return ""
+    return name.title() if name.isupper() else name
+
+
+def page_outlet(stories: list[Story]) -> str:
+    """The masthead as every story's fallback outlet, when the page is that outlet's own: some
+    story credits it, or none credits anyone. An aggregator's name is never an outlet: a page
+    that says it carries partners' stories, or credits only others, has no publisher."""
+    name = masthead(stories)
+    lines = [line for story in stories for line in story.lines]
+    if not name or any(map(is_aggregator_note, lines)):
+        return ""
+    credits = credits_on(lines)
+    if not credits:
+        return name
+    return next((c for c in credits if _outlet_key(c) == _outlet_key(name)), "")
+
+
+def _outlet_key(name: str) -> str:
+    return re.sub(r"^the\s+", "", " ".join(name.lower().split()))
 
 
 def _is_story_start(lines: list[str], i: int) -> bool:
