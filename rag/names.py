@@ -7,8 +7,7 @@ import re
 
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?:\s+(?:[A-Z]\.\s+)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?)+\b")
 
-NOT_NAME_WORDS = frozenset(  # noqa: SIM905 - a word list reads better as text
-    """
+_NOT_NAME_TEXT = """
     The A An And Of In On At For To By From With After Before When While During But As If This That These Those
     Mr Mrs Ms Dr President Vice Minister Deputy Assistant Advisor Adviser Secretary Director Chief Speaker Senator
     Representative Governor Mayor General Ambassador Spokesperson Spokesman Spokeswoman Leader Chairman Officer
