@@ -23,7 +23,7 @@ from rag.errors import RagError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
 # Bump when cleaning or chunking changes what a file turns into: every file is then re-ingested.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 EMBED_BATCH_CHUNKS = 128
 
 

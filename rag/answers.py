@@ -36,6 +36,7 @@ class Citations:
                     chunk_id=passage.chunk_id,
                     quote=quote.strip(),
                     also_reported_by=tuple(r for r in passage.duplicates if carries(r.text, quote)),
+                    article_id=passage.article_id,
                 )
             )
         return self._by_chunk[passage.chunk_id]

@@ -209,6 +209,6 @@ def _reprints(cand: Candidate, cfg: ExtractiveConfig) -> list[Candidate]:
         match = next((s for s in split_sentences(ref.text) if carries(s, cand.sentence, cfg.duplicate_containment)), None)
         if match:
             twin = Passage(chunk_id=ref.chunk_id, text=ref.text, title=ref.title, source=ref.source,
-                           score=0.0, outlet=ref.outlet, date=ref.date)
+                           score=0.0, outlet=ref.outlet, date=ref.date, article_id=ref.article_id)
             found.append(Candidate(defang(match), twin))
     return found

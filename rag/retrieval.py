@@ -158,6 +158,9 @@ def collapse_duplicates(passages: list[Passage], k: int, threshold: float) -> li
             continue
         if passage.source != twin.source:
             twin.duplicates.append(
-                SourceRef(passage.chunk_id, passage.title, passage.outlet, passage.date, passage.source, passage.text)
+                SourceRef(
+                    passage.chunk_id, passage.title, passage.outlet, passage.date, passage.source,
+                    passage.text, passage.article_id,
+                )
             )
     return [p for p, _ in kept]

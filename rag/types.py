@@ -16,6 +16,7 @@ class SourceRef:
     date: str
     source: str
     text: str = ""
+    article_id: str = ""
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Passage:
     @property
     def sources(self) -> list[SourceRef]:
         """This passage's own location followed by those of its near-duplicates."""
-        own = SourceRef(self.chunk_id, self.title, self.outlet, self.date, self.source)
+        own = SourceRef(self.chunk_id, self.title, self.outlet, self.date, self.source, self.text, self.article_id)
         return [own, *self.duplicates]
 
 
@@ -57,6 +58,7 @@ class Citation:
     chunk_id: str
     quote: str
     also_reported_by: tuple[SourceRef, ...] = ()
+    article_id: str = ""  # opens the whole article in the chat page's side panel
 
 
 @dataclass
