@@ -172,7 +172,10 @@ def select(cands: list[Candidate], cfg: ExtractiveConfig, wants_list: bool = Fal
         g = shingles(cand.sentence)
         twin = next((c for c, cg in zip(chosen, grams) if _same_fact(cand, g, c, cg, cfg)), None)
         if twin is not None:
-            if all(cand.passage.chunk_id != c.passage.chunk_id for c in [twin, *twin.also]):
+            # A rewrite in other words is not repeated, but only a reprint is cited beside it:
+            # a citation must support the sentence it hangs on by itself.
+            reprint = containment(g, grams[chosen.index(twin)]) >= cfg.duplicate_containment
+            if reprint and all(cand.passage.chunk_id != c.passage.chunk_id for c in [twin, *twin.also]):
                 twin.also.append(cand)
             continue
         good_enough = not chosen or cand.score >= ranked[0].score - cfg.runner_up_margin
