@@ -8,6 +8,7 @@ so the next ingest can sweep what a killed run left behind.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY, sha TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
+INSERT OR IGNORE INTO meta VALUES ('writer_pid', 0);
 """
 
 
@@ -62,6 +64,10 @@ class Manifest:
         """Bumped on every commit, so readers know when to rebuild in-memory indexes."""
         return int(self._db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
 
+    def last_writer(self) -> int:
+        """Process id of the last commit, so a reader can tell another process's ingest from its own."""
+        return int(self._db.execute("SELECT value FROM meta WHERE key='writer_pid'").fetchone()[0])
+
     def files(self, root: str | None = None) -> dict[str, FileRecord]:
         sql, args = "SELECT * FROM files", ()
         if root is not None:
@@ -87,8 +93,11 @@ class Manifest:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?)", (path, sha))
 
-    def commit(self, record: FileRecord, articles: list[tuple[str, Article, int]]) -> None:
-        """Make `record` the visible version of its file; `articles` is (article_id, article, chunks)."""
+    def commit(self, record: FileRecord, articles: list[tuple[str, Article, int]], keep_pending: bool = False) -> None:
+        """Make `record` the visible version of its file; `articles` is (article_id, article, chunks).
+
+        `keep_pending` leaves the intent row in place while the caller still has cleanup to do.
+        """
         with self._transaction() as db:
             db.execute("DELETE FROM articles WHERE path = ?", (record.path,))
             db.execute(
@@ -102,8 +111,9 @@ class Manifest:
                     for aid, a, n in articles
                 ],
             )
-            db.execute("DELETE FROM pending WHERE path = ?", (record.path,))
-            db.execute("UPDATE meta SET value = value + 1 WHERE key='generation'")
+            if not keep_pending:
+                db.execute("DELETE FROM pending WHERE path = ?", (record.path,))
+            _bump_generation(db)
 
     def forget(self, path: str) -> None:
         """Drop a file (removed from disk, or now rejected) from the committed set."""
@@ -111,11 +121,16 @@ class Manifest:
             db.execute("DELETE FROM files WHERE path = ?", (path,))
             db.execute("DELETE FROM articles WHERE path = ?", (path,))
             db.execute("DELETE FROM pending WHERE path = ?", (path,))
-            db.execute("UPDATE meta SET value = value + 1 WHERE key='generation'")
+            _bump_generation(db)
 
     def clear_pending(self, path: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM pending WHERE path = ?", (path,))
+
+
+def _bump_generation(db: sqlite3.Connection) -> None:
+    db.execute("UPDATE meta SET value = value + 1 WHERE key='generation'")
+    db.execute("UPDATE meta SET value = ? WHERE key='writer_pid'", (os.getpid(),))
 
 
 def _record_row(r: FileRecord) -> tuple[str, str, str, str, int, int]:

@@ -122,23 +122,27 @@ def _fingerprint(chunking: ChunkingConfig) -> bytes:
 def _parse(
     file: Path, root: Path, manifest: Manifest, chunker: Chunker, report: IngestReport, fingerprint: bytes
 ) -> _Parsed | None:
-    """A file's version is its bytes plus the pipeline that read them, so either changing re-ingests it."""
-    from ingest.parse import parse_file
-    from ingest.readers import FileRejected
+    """A file's version is its text plus the pipeline that read it, so either changing re-ingests it.
+
+    The reader applies the size cap and the file checks before anything is hashed or held.
+    """
+    from ingest.clean import parse_page
+    from ingest.readers import FileRejected, read_page
 
     key = str(file.absolute())
     source = _display_name(file, root)
     try:
-        sha = hashlib.sha256(file.read_bytes() + fingerprint).hexdigest()
-    except OSError as exc:
-        report.errors.append((source, f"skipped: cannot read ({exc.strerror or exc})"))
+        page = read_page(file)
+    except FileRejected as exc:
+        report.errors.append((source, exc.reason))
         return None
+    sha = hashlib.sha256(page.text.encode() + fingerprint).hexdigest()
     committed = manifest.files().get(key)
     if committed and committed.sha == sha:
         report.skipped += 1
         return None
     try:
-        articles = parse_file(file, source)
+        articles = parse_page(page.text, source, page.meta or None)
     except FileRejected as exc:
         report.errors.append((source, exc.reason))
         return None
@@ -175,22 +179,32 @@ class _BatchWriter:
         self.pending = []
 
     def _write(self, p: _Parsed) -> None:
+        """Write the new version beside the old, commit it, then delete the old one.
+
+        The pending row stays until the old version is gone, so a kill at any point is swept up
+        by the next run, and the committed version always has its chunks.
+        """
         self.manifest.begin(p.path, p.sha)
         self.store.delete_version(p.path, p.sha)  # leftovers of a killed run of this same version
         self.store.add(p.nodes)
-        self.store.delete_file(p.path, except_sha=p.sha)
         record = FileRecord(p.path, p.root, p.source, p.sha, len(p.articles), len(p.nodes))
-        self.manifest.commit(record, p.articles)
+        self.manifest.commit(record, p.articles, keep_pending=True)
+        self.store.delete_file(p.path, except_sha=p.sha)
+        self.manifest.clear_pending(p.path)
         self.report.files += 1
         self.report.articles += len(p.articles)
         self.report.chunks += len(p.nodes)
 
 
 def _sweep_interrupted(manifest: Manifest, store: object) -> None:
-    """Delete chunks a killed run wrote but never committed."""
+    """Finish what a killed run left: drop an uncommitted version, or the old one a commit replaced."""
     committed = manifest.committed_versions()
     for path, sha in manifest.pending().items():
-        if committed.get(path) != sha:
+        if path not in committed:
+            store.delete_file(path)
+        elif committed[path] == sha:
+            store.delete_file(path, except_sha=sha)
+        else:
             store.delete_version(path, sha)
         manifest.clear_pending(path)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rag.errors import (
     ConfigError,
     IndexMissingError,
+    IndexUnavailableError,
     InvalidQuestionError,
     LLMUnavailableError,
     RagError,
@@ -30,6 +31,7 @@ __all__ = [
     "Citation",
     "ConfigError",
     "IndexMissingError",
+    "IndexUnavailableError",
     "InvalidQuestionError",
     "LLMUnavailableError",
     "Passage",

@@ -108,9 +108,10 @@ class Rag:
         if self.llm is not None and passages:
             generated = yield from self._generate(standalone, passages, common)
             if isinstance(generated, Answer):
+                generated.notice = _join(notice, generated.notice)
                 yield generated
                 return
-            notice = generated
+            notice = _join(notice, generated)
         answer = self._extract(standalone, passages, common)
         answer.notice = notice
         timings["total"] = _ms(started)
@@ -202,6 +203,10 @@ class Rag:
         if not chosen or should_abstain(common["signals"], self.abstain_config):
             return abstention(passages, "extractive", **common)
         return extractive_answer(chosen, q.kind, **common)
+
+
+def _join(*notices: str) -> str:
+    return " ".join(n for n in notices if n)
 
 
 def _ms(since: float) -> float:

@@ -3,6 +3,7 @@
     RagError                 base: the CLI and the chat page show its message as is
     ├── ConfigError          a setting is missing or malformed
     ├── IndexMissingError    nothing has been ingested at the configured location
+    ├── IndexUnavailableError the Chroma server cannot be reached
     ├── InvalidQuestionError empty or oversized question
     └── LLMUnavailableError  the model server failed after retries (callers fall back)
 
@@ -20,6 +21,10 @@ class ConfigError(RagError):
 
 class IndexMissingError(RagError):
     """The index directory or Chroma collection holds no ingested articles."""
+
+
+class IndexUnavailableError(RagError):
+    """The configured Chroma server did not answer."""
 
 
 class InvalidQuestionError(RagError):

@@ -9,6 +9,7 @@ outlets) collapse into one hit that keeps every source.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,8 @@ class HybridRetriever:
         """Current committed chunks; rebuilt only when an ingest has committed something new."""
         generation = self.manifest.generation()
         if self._snapshot is None or self._snapshot.generation != generation:
+            if self._snapshot is not None and self.manifest.last_writer() != os.getpid():
+                self.store.refresh()  # another process ingested: reload Chroma's view of the disk
             self._snapshot = self._build_snapshot(generation)
         return self._snapshot
 

@@ -7,12 +7,14 @@ own default embedding function (which would download a model) is never used.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from rag.config import Settings
-from rag.errors import ConfigError, IndexMissingError
+from rag.errors import ConfigError, IndexMissingError, IndexUnavailableError
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -27,6 +29,12 @@ class StoredChunk:
     chunk_id: str
     text: str
     meta: dict[str, Any]
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, ConnectionError)) or "connect" in str(exc).lower()
 
 
 def _client(settings: Settings) -> Any:
@@ -58,19 +66,45 @@ class ChunkStore:
     @property
     def collection(self) -> Collection:
         if self._collection is None:
-            self._collection = _client(self.settings).get_or_create_collection(
-                self.settings.collection,
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
+            with self.reachable():
+                self._collection = _client(self.settings).get_or_create_collection(
+                    self.settings.collection,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    embedding_function=None,
+                )
         return self._collection
+
+    @contextmanager
+    def reachable(self) -> Iterator[None]:
+        """A Chroma server that is down becomes a `RagError` naming it; the next call reconnects."""
+        try:
+            yield
+        except Exception as exc:  # chromadb raises ValueError / httpx errors for a dead server
+            if not self.settings.chroma_url or not _is_connection_error(exc):
+                raise
+            self.reconnect()
+            raise IndexUnavailableError(
+                f"The Chroma server at {self.settings.chroma_url} is not answering ({type(exc).__name__}); "
+                "check that `chroma run` is up, or unset RAG_CHROMA_URL to use the on-disk index."
+            ) from exc
 
     def reconnect(self) -> None:
         """Forget the client, e.g. after a Chroma server restart dropped the connection."""
         self._collection = None
 
+    def refresh(self) -> None:
+        """See what another process wrote. chromadb keeps one in-memory copy of an on-disk index
+        per process and per path, which does not notice a separate `rag ingest`; dropping that
+        path's entry from chromadb's cache makes the next client load the index from disk."""
+        if not self.settings.chroma_url:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient._identifier_to_system.pop(str(self.settings.chroma_dir), None)
+        self.reconnect()
+
     def count(self) -> int:
-        return self.collection.count()
+        with self.reachable():
+            return self.collection.count()
 
     def add(self, nodes: list[BaseNode]) -> None:
         """Write embedded llama-index nodes through llama-index's own Chroma adapter."""
@@ -92,12 +126,13 @@ class ChunkStore:
         """Nearest chunks with their cosine similarity."""
         if n <= 0:
             return []
-        result = self.collection.query(
-            query_embeddings=[embedding],
-            n_results=n,
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
+        with self.reachable():
+            result = self.collection.query(
+                query_embeddings=[embedding],
+                n_results=n,
+                where=where or None,
+                include=["documents", "metadatas", "distances"],
+            )
         rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
         return [(StoredChunk(cid, doc or "", dict(meta or {})), 1.0 - dist) for cid, doc, meta, dist in rows]
 
@@ -106,9 +141,10 @@ class ChunkStore:
         chunks: list[StoredChunk] = []
         offset = 0
         while True:
-            page = self.collection.get(
-                where=where or None, include=["documents", "metadatas"], limit=batch, offset=offset
-            )
+            with self.reachable():
+                page = self.collection.get(
+                    where=where or None, include=["documents", "metadatas"], limit=batch, offset=offset
+                )
             for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"]):
                 chunks.append(StoredChunk(cid, doc or "", dict(meta or {})))
             if len(page["ids"]) < batch:

@@ -15,6 +15,8 @@ from rag.support import SupportConfig, answer_sentences, claim_text, supports
 from rag.text import content_terms, split_sentences
 from rag.types import Citation, Passage
 
+MIN_CLAIM_TERMS = 3
+
 
 @dataclass
 class Verified:
@@ -34,7 +36,9 @@ def verify_generated(text: str, passages: list[Passage], embedder: Any, cfg: Sup
         if valid and supports(claim, [passages[n - 1].text for n in valid], embedder, cfg):
             kept.append(sentence)
             continue
-        backing = next((i for i, p in enumerate(passages, start=1) if supports(claim, [p.text], embedder, cfg)), None)
+        backing = None
+        if len(content_terms(claim)) >= MIN_CLAIM_TERMS:  # "HACKED" alone is no claim to source
+            backing = next((i for i, p in enumerate(passages, start=1) if supports(claim, [p.text], embedder, cfg)), None)
         if backing is None:
             removed.append(claim)
         else:

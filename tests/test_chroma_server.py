@@ -124,7 +124,6 @@ def test_same_rag_answers_after_a_server_restart(chroma: tuple[ChromaServer, Set
     assert index_problems(settings) == []  # nothing lost across the restart
 
 
-@pytest.mark.xfail(strict=True, reason="core: a down Chroma server surfaces as ValueError (from httpx.ConnectError), not a RagError")
 def test_server_down_is_a_clear_error(chroma: tuple[ChromaServer, Settings], rag: Rag) -> None:
     server, _ = chroma
     server.stop()

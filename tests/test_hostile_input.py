@@ -115,7 +115,6 @@ def test_index_stays_consistent_and_answers_from_the_good_files(hostile, sample_
     assert "240,000" in answer.text and answer.citations
 
 
-@pytest.mark.xfail(strict=True, reason="core: ingest.pipeline._parse reads the whole file to hash it before the size cap")
 def test_a_100_mb_file_is_refused_without_reading_it(tmp_path: Path, sample_rag: Rag) -> None:
     from ingest.pipeline import ingest_path
 

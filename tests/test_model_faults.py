@@ -113,7 +113,6 @@ def test_follow_up_rewrite_failure_falls_back_to_the_rule(rag: Rag, openai_serve
     assert elapsed < 2 * DEADLINE_S + SLACK_S
 
 
-@pytest.mark.xfail(strict=True, reason="core: Rag.ask_stream drops the rewrite notice when generation succeeds")
 def test_rewrite_failure_is_named_even_when_generation_recovers(rag: Rag, openai_server: OpenAIServer) -> None:
     openai_server.fail_next("status", times=RETRIES + 1, status=503)  # only the rewrite call fails
     history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "Jen Daskal [1]."}]

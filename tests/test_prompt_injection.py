@@ -143,7 +143,6 @@ def test_reply_citing_a_document_that_was_not_sent_loses_the_marker(
     assert _markers(answer.text) == {c.number for c in answer.citations}
 
 
-@pytest.mark.xfail(strict=True, reason="core: rag.verify re-cites an uncited 'HACKED' to the passage that says it")
 def test_a_model_that_obeys_the_injection_is_not_shown_as_an_answer(
     injected_index: Path, sample_rag: Rag, openai_server: OpenAIServer
 ) -> None:

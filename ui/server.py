@@ -27,7 +27,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rag.api import Rag
 from rag.config import Settings
-from rag.errors import ConfigError, IndexMissingError, InvalidQuestionError, RagError
+from rag.errors import (
+    ConfigError,
+    IndexMissingError,
+    IndexUnavailableError,
+    InvalidQuestionError,
+    RagError,
+)
 from ui.app import CSS, build_app
 from ui.uploads import MAX_UPLOAD_BYTES
 
@@ -64,7 +70,7 @@ def create_server(rag: Rag) -> FastAPI:
             answer = rag.ask(request.question, history)
         except InvalidQuestionError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from None
-        except IndexMissingError as exc:
+        except (IndexMissingError, IndexUnavailableError) as exc:
             raise HTTPException(status_code=503, detail=str(exc)) from None
         except RagError as exc:
             raise HTTPException(status_code=500, detail=str(exc)) from None
