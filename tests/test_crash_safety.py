@@ -16,7 +16,6 @@ import gc
 import json
 import os
 import random
-import re
 import signal
 import sqlite3
 import subprocess
