@@ -31,6 +31,7 @@ _DATE = re.compile(
 _MONTH_OR_DAY = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 _PLACE_HINT = re.compile(rf"\b(in|at|near|outside|from|on)( the)? (?!{_MONTH_OR_DAY})[A-Z]")
 _MONEY_AMOUNT = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yuan)\b|\b(million|billion) (dollars|euros|pounds|yuan)\b", re.IGNORECASE)
+_CAPITAL_WORD = re.compile(r"\b[A-Z][a-zA-Z]+\b")
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|"
@@ -174,7 +175,9 @@ def select(cands: list[Candidate], cfg: ExtractiveConfig, wants_list: bool = Fal
         if twin is not None:
             # A rewrite in other words is not repeated, but only a reprint is cited beside it:
             # a citation must support the sentence it hangs on by itself.
-            reprint = containment(g, grams[chosen.index(twin)]) >= cfg.duplicate_containment
+            reprint = containment(g, grams[chosen.index(twin)]) >= cfg.duplicate_containment and same_subjects(
+                cand.sentence, twin.sentence
+            )
             if reprint and all(cand.passage.chunk_id != c.passage.chunk_id for c in [twin, *twin.also]):
                 twin.also.append(cand)
             continue
@@ -192,15 +195,32 @@ def select(cands: list[Candidate], cfg: ExtractiveConfig, wants_list: bool = Fal
 def _same_fact(a: Candidate, a_grams: frozenset, b: Candidate, b_grams: frozenset, cfg: ExtractiveConfig) -> bool:
     """Reprinted (shared wording) or rewritten (same numbers, same meaning)."""
     if containment(a_grams, b_grams) >= cfg.duplicate_containment:
-        return True
+        return same_subjects(a.sentence, b.sentence) and same_subjects(b.sentence, a.sentence)
     if a.vector is None or b.vector is None or numbers(a.sentence) != numbers(b.sentence):
         return False
     return float(a.vector @ b.vector) >= cfg.duplicate_cosine
 
 
 def carries(text: str, sentence: str, threshold: float = 0.5) -> bool:
-    """Does `text` contain a reprint of `sentence`?"""
-    return containment(shingles(sentence), shingles(text)) >= threshold
+    """Does `text` contain a reprint of `sentence`: the same wording about the same names?"""
+    return containment(shingles(sentence), shingles(text)) >= threshold and same_subjects(sentence, text)
+
+
+def same_subjects(sentence: str, other: str) -> bool:
+    """Templated news ("Judge X ordered Y to pay …") shares wording across different cases; a
+    reprint also shares the names. Most of the sentence's capitalised words must be in `other`."""
+    names = _capitalised(sentence)
+    if not names:
+        return True
+    return len(names & _capitalised(other, skip_first=False)) / len(names) >= 0.8
+
+
+def _capitalised(text: str, skip_first: bool = True) -> set[str]:
+    found = set(_CAPITAL_WORD.findall(text))
+    first = _CAPITAL_WORD.match(text.strip())
+    if skip_first and first:
+        found.discard(first.group(0))
+    return found
 
 
 def _reprints(cand: Candidate, cfg: ExtractiveConfig) -> list[Candidate]:
