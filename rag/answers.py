@@ -54,7 +54,7 @@ def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: obj
     for cand in chosen:
         carriers = [cand, *cand.also]
         cited = [cites.number(c.passage, c.sentence) for c in carriers]
-        body = cand.sentence.strip()
+        body = without_dateline(cand.sentence.strip())
         if kind == "when":
             body = annotate(body, cand.passage.date)
         sentences.append(_with_markers(body, cited, _outlets(carriers)))
@@ -64,6 +64,14 @@ def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: obj
     if _sources_differ(chosen, kind):
         text = f"{SOURCES_DIFFER} {text}"
     return Answer(text=text, citations=cites.items, abstained=False, mode="extractive", **fields)
+
+
+_DATELINE = re.compile(r"^[A-Z][A-Z .'-]{2,40}(?:, [A-Z][a-z]+\.? \d{1,2}, \d{4})?(?: \([^)]{2,40}\))? [—–-] (?=[A-Z“\"])")
+
+
+def without_dateline(sentence: str) -> str:
+    """'BEIJING (AP) — American and …' -> 'American and …': the place and outlet are in the citation."""
+    return _DATELINE.sub("", sentence, count=1)
 
 
 def _with_markers(sentence: str, cited: list[int], outlets: list[str]) -> str:

@@ -31,6 +31,8 @@ _DATE = re.compile(
 _MONTH_OR_DAY = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 _PLACE_HINT = re.compile(rf"\b(in|at|near|outside|from|on)( the)? (?!{_MONTH_OR_DAY})[A-Z]")
 _MONEY_AMOUNT = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yuan)\b|\b(million|billion) (dollars|euros|pounds|yuan)\b", re.IGNORECASE)
+_WEAK_NAME_WORDS = frozenset({"this", "that", "the", "of", "and", "for"})
+_AUTHORSHIP = re.compile(r"\b(wrote|written|write|writes|author|authors|byline|reporter|reported|journalist|made|produced|by whom)\b", re.IGNORECASE)
 _CAPITAL_WORD = re.compile(r"\b[A-Z][a-zA-Z]+\b")
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 _NUMBER_WORDS = re.compile(
@@ -116,7 +118,10 @@ def sentence_vectors(sentences: list[str], embedder: Any) -> np.ndarray:
 def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
     """Does this sentence have the shape of an answer to this kind of question?"""
     sentence, nearby = cand.sentence, f"{cand.context} {cand.sentence}"
-    if q.numbers - numbers(nearby) or q.ordinals - ordinals(sentence):
+    if cand.passage.kind == "credit" and not _AUTHORSHIP.search(q.text):
+        return False  # the byline line answers "who wrote it?", nothing else
+    missing_numbers = q.numbers - numbers(nearby)
+    if (missing_numbers and not (q.wants_list and missing_numbers != q.numbers)) or q.ordinals - ordinals(sentence):
         return False  # a question about 2023, or the second meeting, is not answered by 2022's or the first's
     if q.kind == "say":
         speaker_here = all(_mentions(sentence, n) for n in q.names[:1])
@@ -153,9 +158,10 @@ def names_someone(sentence: str, passage_text: str) -> bool:
 
 
 def _mentions(text: str, name: str) -> bool:
-    """A name counts as mentioned when any of its words (e.g. a surname) appears."""
-    lowered = text.lower()
-    return any(re.search(rf"\b{re.escape(part.lower())}", lowered) for part in name.split() if len(part) > 1)
+    """A name counts as mentioned when its head word appears: the surname of "Jen Daskal", the
+    "Marathon" of "Harbor Marathon" (so an outlet called "Harbor Wire" does not count)."""
+    words = [w for w in name.split() if len(w) > 1 and w.lower() not in _WEAK_NAME_WORDS] or name.split()
+    return bool(re.search(rf"\b{re.escape(words[-1].lower())}", text.lower()))
 
 
 def select(cands: list[Candidate], cfg: ExtractiveConfig, wants_list: bool = False) -> list[Candidate]:

@@ -27,7 +27,6 @@ import contextvars
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -98,11 +97,10 @@ def chat(llm: LLM, messages: list[ChatMessage]) -> str:
         except Exception as exc:  # noqa: BLE001 - handed to the caller's thread
             events.put(("error", exc))
 
-    started = time.monotonic()
     _spawn(call)
     event = _next_event(events, budget.deadline_s, budget)
     if event[0] == "error":
-        raise _unavailable(event[1], budget, time.monotonic() - started, streaming=False)
+        raise _unavailable(event[1], budget, budget.deadline_s, streaming=False)
     return str(event[1])
 
 
@@ -213,11 +211,9 @@ def _consume(events: queue.Queue[Event], budget: _Budget, strict: bool) -> Itera
     """Yield deltas; the first chunk may take the whole deadline, later ones `timeout_s` each."""
     wait, finished = budget.deadline_s, False
     while True:
-        waited_from = time.monotonic()
         event = _next_event(events, wait, budget)
         if event[0] == "error":
-            waited = time.monotonic() - waited_from
-            raise _unavailable(event[1], budget, waited, streaming=True)
+            raise _unavailable(event[1], budget, budget.timeout_s, streaming=True)  # a stream is not retried
         if event[0] == "end":
             if strict and not finished:
                 raise _fail(budget, "stream ended early (no finish_reason)")
@@ -249,20 +245,22 @@ def _fail(budget: _Budget, reason: str) -> LLMUnavailableError:
 
 
 def _unavailable(
-    exc: BaseException, budget: _Budget, waited_s: float, streaming: bool
+    exc: BaseException, budget: _Budget, limit_s: float, streaming: bool
 ) -> LLMUnavailableError:
-    error = _fail(budget, _reason(exc, budget, waited_s, streaming))
+    """`limit_s` is the client's limit that ran out, reported instead of the measured wait,
+    which thread scheduling blurs by a few tenths."""
+    error = _fail(budget, _reason(exc, budget, limit_s, streaming))
     error.__cause__ = exc
     return error
 
 
-def _reason(exc: BaseException, budget: _Budget, waited_s: float, streaming: bool) -> str:
+def _reason(exc: BaseException, budget: _Budget, limit_s: float, streaming: bool) -> str:
     """A few words on what went wrong, from the openai/httpx exception."""
     import httpx
     import openai
 
     if isinstance(exc, (openai.APITimeoutError, httpx.TimeoutException)):
-        return f"timed out after {waited_s:.1f} s"
+        return f"timed out after {limit_s:.1f} s"
     if isinstance(exc, openai.APIConnectionError):
         return _connection_reason(exc.__cause__)
     if isinstance(exc, openai.APIStatusError):

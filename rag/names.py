@@ -19,7 +19,7 @@ _NOT_NAME_TEXT = """
     October November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday China Chinese America American
     Americans Beijing Washington Mexico Taiwan Xinjiang San Francisco Toronto Canada Europe European Ukraine Afghan
     Afghanistan Muslim Uyghurs Republicans Democrats Thanksgiving Metro Station Guard Zero Units
-    CIA NATO Nato Republic Street Avenue Road City County University School Hospital Police Fire Army Navy Air Force
+    CIA NATO Nato Wire Post Ledger Journal Herald Tribune Gazette Daily Republic Street Avenue Road City County University School Hospital Police Fire Army Navy Air Force
 """
 NOT_NAME_WORDS = frozenset(_NOT_NAME_TEXT.split())
 

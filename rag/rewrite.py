@@ -12,7 +12,8 @@ from rag.names import person_names
 
 _PRONOUN_PERSON = re.compile(r"\b(he|she|him|her|they|them)\b", re.IGNORECASE)
 _PRONOUN_POSSESSIVE = re.compile(r"\b(his|hers|their)\b", re.IGNORECASE)
-_PRONOUN_THING = re.compile(r"\b(it|this|that|these|those)\b(?!\s+[a-z]+ed\b)", re.IGNORECASE)
+# "it", or "that"/"this" standing alone ("When did that happen?"), not as a determiner ("that point").
+_PRONOUN_THING = re.compile(r"\bit\b|\b(that|this)\b(?=\s*(\?|$|happen|mean|is|was|do|does|did))", re.IGNORECASE)
 _SURNAME_SUBJECT = re.compile(r"\b([A-Z][a-z]{2,}) (?:is|was|has|had|said|says|told|led|leads)\b")
 _AUX_QUESTION = re.compile(r"(?:why|when|where|how)\s+(?:did|does|do|was|were|is|are|has|have|had)\s+(.+)", re.IGNORECASE)
 _TOPIC = re.compile(r"\b(the|a|an)\s+[^?]+", re.IGNORECASE)
