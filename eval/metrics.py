@@ -288,7 +288,7 @@ def _quotes(citations: Iterable[_Cited]) -> dict[int, str]:
     return {c.number: f"{c.quote} {getattr(c, 'outlet', '')} {_date_words(getattr(c, 'date', ''))}" for c in citations}
 
 
-_MONTHS = ("January February March April May June July August September October November December").split()
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
 
 def _date_words(iso: str) -> str:

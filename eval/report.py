@@ -20,8 +20,8 @@ def fmt(key: str, value: float | None) -> str:
     """Rates as 0.00, times as whole milliseconds, counts as integers, unmeasured as '-'."""
     if value is None:
         return "-"
-    if key == "n":
-        return str(int(value))
+    if key == "n" or key.startswith("answer_words"):
+        return str(round(value))
     if key.endswith("_ms"):
         return f"{value:.0f}"
     return f"{value:.2f}"

@@ -19,7 +19,7 @@ METRICS = (
     ("key_fact_recall", "key-fact recall"), ("citation_correctness", "citation correctness"),
     ("citation_precision", "citation precision"), ("citation_recall", "citation recall"),
     ("abstention_precision", "abstention precision"), ("abstention_recall", "abstention recall"),
-    ("false_refusal_rate", "false refusals"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("n", "n"),
+    ("false_refusal_rate", "false refusals"), ("answer_words_p50", "answer words p50"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("n", "n"),
 )
 
 
@@ -41,6 +41,7 @@ class QuestionScore:
     citation_support: m.Tally = field(default_factory=lambda: m.Tally(0, 0))
     answer: str = ""
     rewritten_question: str = ""
+    words: int = 0  # answer length: key-fact recall is only comparable between answers of similar length
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,7 +56,7 @@ def score_question(item: GoldItem, answer: Answer, passages: Sequence[Passage], 
         hit_rank=m.first_hit_rank(passages, item.supporting),
         retrieval_scored=item.answerable and bool(item.supporting),
         facts_found=len(stated), facts_total=len(facts),
-        answer=answer.text, rewritten_question=answer.rewritten_question,
+        answer=answer.text, rewritten_question=answer.rewritten_question, words=len(answer.text.split()),
     )
     if not answer.abstained:
         score.fact_citations = m.citation_correctness(facts, answer.text, answer.citations)
@@ -79,6 +80,7 @@ def summarize(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
         "abstention_precision": abstention.precision,
         "abstention_recall": abstention.recall,
         "false_refusal_rate": abstention.false_refusal_rate,
+        "answer_words_p50": m.percentile([s.words for s in scores if not s.abstained], 50),
         "p50_ms": m.percentile([s.ms for s in scores], 50),
         "p95_ms": m.percentile([s.ms for s in scores], 95),
         "n": len(scores),
