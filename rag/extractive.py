@@ -82,17 +82,19 @@ def candidates(passages: list[Passage]) -> list[Candidate]:
 
 
 def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedder: Any, cfg: ExtractiveConfig) -> None:
-    """Fill in each candidate's score: meaning + wording, zero when it fails the question's type."""
-    if not cands:
+    """Fill in each candidate's score: meaning + wording, zero when it fails the question's type.
+
+    Only sentences of the right shape are embedded: about two in three fail `answers_kind`, and
+    embedding them is most of an answer's cost when their vectors are not cached yet."""
+    fitting = [c for c in cands if answers_kind(c, q)]
+    if not fitting:
         return
-    vectors = sentence_vectors([c.sentence for c in cands], embedder)
-    cosines = vectors @ q_vec
-    for cand, vector, cosine in zip(cands, vectors, cosines):
+    vectors = sentence_vectors([c.sentence for c in fitting], embedder)
+    for cand, vector, cosine in zip(fitting, vectors, vectors @ q_vec):
         cand.vector = vector
         terms = content_terms(cand.sentence)
         overlap = len(terms & q.terms) / len(q.terms) if q.terms else 0.0
-        fits = answers_kind(cand, q)
-        cand.score = (cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlap) if fits else 0.0
+        cand.score = cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlap
 
 
 _VECTOR_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
