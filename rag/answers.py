@@ -103,7 +103,9 @@ def _sources_differ(chosen: list[Candidate], kind: str) -> bool:
         for b in chosen[i + 1 :]:
             same_topic = _jaccard(content_terms(a.sentence), content_terms(b.sentence)) >= 0.3
             fa, fb = _facts(a.sentence), _facts(b.sentence)
-            if same_topic and a.passage.source != b.passage.source and fa and fb and fa != fb:
+            # stories dated differently report different events (2018's race, 2022's race), not a dispute
+            dated_apart = a.passage.date and b.passage.date and a.passage.date != b.passage.date
+            if same_topic and not dated_apart and a.passage.source != b.passage.source and fa and fb and fa != fb:
                 return True
     return False
 

@@ -13,6 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,12 @@ _MONTH_OR_DAY = r"(?:January|February|March|April|May|June|July|August|September
 _PLACE_HINT = re.compile(rf"\b(in|at|near|outside|from|on)( the)? (?!{_MONTH_OR_DAY})[A-Z]")
 _MONEY_AMOUNT = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yuan)\b|\b(million|billion) (dollars|euros|pounds|yuan)\b", re.IGNORECASE)
 _WEAK_NAME_WORDS = frozenset({"this", "that", "the", "of", "and", "for"})
-_AUTHORSHIP = re.compile(r"\b(wrote|written|write|writes|author|authors|byline|reporter|reported|journalist|made|produced|by whom)\b", re.IGNORECASE)
+# A credit line ('"Title" was reported by …') answers who made a piece, or what it is about.
+_CREDIT_QUESTION = re.compile(
+    r"\b(wrote|written|write|writes|author|authors|byline|reporter|reported|journalist|made|produced|by whom)\b"
+    r"|\bwhat\b.*\babout\?*$",
+    re.IGNORECASE,
+)
 _CAPITAL_WORD = re.compile(r"\b[A-Z][a-zA-Z]+\b")
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 _NUMBER_WORDS = re.compile(
@@ -119,9 +125,10 @@ def sentence_vectors(sentences: list[str], embedder: Any) -> np.ndarray:
 
 def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
     """Does this sentence have the shape of an answer to this kind of question?"""
-    sentence, nearby = cand.sentence, f"{cand.context} {cand.sentence}"
-    if cand.passage.kind == "credit" and not _AUTHORSHIP.search(q.text):
-        return False  # the byline line answers "who wrote it?", nothing else
+    dated = _date_words(cand.passage.date)  # "the storm" in a story dated 2022-02-14 is February 2022's
+    sentence, nearby = cand.sentence, f"{cand.context} {cand.sentence} {dated}"
+    if cand.passage.kind == "credit" and not _CREDIT_QUESTION.search(q.text.strip()):
+        return False
     missing_numbers = q.numbers - numbers(nearby)
     if (missing_numbers and not (q.wants_list and missing_numbers != q.numbers)) or q.ordinals - ordinals(sentence):
         return False  # a question about 2023, or the second meeting, is not answered by 2022's or the first's
@@ -130,7 +137,7 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
         speaker_before = _PRONOUN.search(sentence) and all(_mentions(cand.context, n) for n in q.names[:1])
         return speech_in(sentence) and bool(speaker_here or speaker_before)
     p = cand.passage
-    surroundings = f"{p.title} {p.outlet} {_initials(p.outlet)} {cand.article or p.text}"
+    surroundings = f"{p.title} {p.outlet} {_initials(p.outlet)} {dated} {cand.article or p.text}"
     if not all(_mentions(sentence, n) or _mentions(surroundings, n) for n in q.names):
         return False
     if q.kind == "who":
@@ -144,6 +151,14 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
     if q.kind == "where":
         return bool(_PLACE_HINT.search(sentence))
     return True
+
+
+def _date_words(iso_date: str) -> str:
+    """'2022-02-14' -> '2022 February'; '' when the article has no (valid) date."""
+    try:
+        return datetime.strptime(iso_date[:10], "%Y-%m-%d").strftime("%Y %B")
+    except ValueError:
+        return ""
 
 
 def _initials(name: str) -> str:

@@ -22,6 +22,7 @@ _LIST_QUESTION = re.compile(
     r"agencies|outlets|sources|articles|ways)\b|\b(and (what|why|how|who|when|where)|each side|both sides|"
     r"according to the articles|how does .* work)\b"
 )
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")  # "in 2018 and 2021", "from 2022 to 2023": one answer per year
 _OPINION = re.compile(r"\b(sum up|summed up|describe|characteri[sz]e|react|respond|think|feel|view)\b")
 _MONEY = re.compile(r"\b(money|cost|costs|funding|fund|budget|spend|spent|paid|pay|price|dollars?|grant)\b")
 _FILLER_TERMS = frozenset({"say", "said", "tell", "told", "mani", "much"})
@@ -53,7 +54,7 @@ def profile(question: str) -> QuestionProfile:
         terms=frozenset(content_terms(question) - _FILLER_TERMS),
         ordinals=frozenset(ordinals(question)),
         money=_kind(question) == "how_many" and bool(_MONEY.search(question.lower())),
-        wants_list=bool(_LIST_QUESTION.search(question.lower())),
+        wants_list=bool(_LIST_QUESTION.search(question.lower())) or len(set(_YEAR.findall(question))) >= 2,
     )
 
 
