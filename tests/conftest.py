@@ -50,3 +50,17 @@ def sample_rag(sample_index: Path):
     from rag.config import Settings
 
     return Rag(Settings(index_dir=sample_index))
+
+
+@pytest.fixture(scope="session")
+def newswire_rag(tmp_path_factory: pytest.TempPathFactory):
+    """The 232-story newswire set in its own index: the near-misses five articles cannot show."""
+    from eval.goldset import load_set
+    from ingest.pipeline import ingest_path
+    from rag.api import Rag
+    from rag.config import Settings
+
+    index_dir = tmp_path_factory.mktemp("newswire-index")
+    report = ingest_path(load_set("newswire").corpus_dir, Settings(index_dir=index_dir), progress=False)
+    assert not report.errors, report.errors
+    return Rag(Settings(index_dir=index_dir))
