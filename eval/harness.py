@@ -37,6 +37,8 @@ class System(Protocol):
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.from_feedback:
+        return _feedback_to_candidates(args.from_feedback, args.candidates_out)
     for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("ANONYMIZED_TELEMETRY", "False")):
         os.environ.setdefault(name, value)
     gold = load_set(args.set)
@@ -60,7 +62,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--k", type=int, default=5, help="passages retrieved per question for hit@k/MRR")
     parser.add_argument("--out", type=Path, default=EVAL_DIR / "reports", help="folder for report-<set>.json/.md")
     parser.add_argument("--baseline", action="store_true", help="also score the plain llama-index pipeline")
+    parser.add_argument("--from-feedback", type=Path, metavar="JSONL",
+                        help="instead of scoring, turn the chat page's feedback votes into gold candidates")
+    parser.add_argument("--candidates-out", type=Path, default=EVAL_DIR / "reports" / "gold-candidates.jsonl",
+                        help="where --from-feedback writes them")
     return parser
+
+
+def _feedback_to_candidates(feedback: Path, out: Path) -> int:
+    from eval.feedback import gold_candidates, read_votes, write_candidates
+
+    try:
+        votes = read_votes(feedback)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    candidates = gold_candidates(votes)
+    write_candidates(candidates, out)
+    print(f"{len(votes)} votes -> {len(candidates)} gold candidates in {out}: fill in key_facts, then move lines into a gold set")
+    return 0
 
 
 def build_rag(gold: GoldSet) -> tuple[Any, str]:
