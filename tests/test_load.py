@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import threading
 import time
@@ -25,6 +24,7 @@ import pytest
 import uvicorn
 
 from rag.api import Rag
+from tests.uvicorn_thread import running
 
 CLIENTS = 32
 QUESTIONS = (
@@ -52,24 +52,9 @@ def running_api(rag: Rag) -> Iterator[str]:
     """`ui.server.create_server(rag)` under uvicorn in a thread on an ephemeral loopback port."""
     from ui.server import create_server
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
     config = uvicorn.Config(create_server(rag), log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start within 60 s")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
+    with running(uvicorn.Server(config)) as url:
+        yield url
 
 
 def fingerprint(answer: dict[str, Any]) -> tuple[str, tuple[tuple[int, str, str], ...]]:
