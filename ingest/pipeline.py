@@ -80,13 +80,15 @@ def ingest_path(
     store = ChunkStore(settings)
     try:
         _sweep_interrupted(manifest, store)
-        writer = _BatchWriter(manifest, store, embedder or _default_embedder(settings), report)
+        embedder = embedder or _default_embedder(settings)
+        writer = _BatchWriter(manifest, store, embedder, report)
         chunker = Chunker(chunking)
+        fingerprint = _fingerprint(chunking, embedder)
         files = list(_discover(path, report))
         for file in _progress(files, progress):
             if on_file:
                 on_file(file.name)
-            parsed = _parse(file, root, manifest, chunker, report, _fingerprint(chunking))
+            parsed = _parse(file, root, manifest, chunker, report, fingerprint)
             if parsed:
                 writer.add(parsed)
         writer.flush()
@@ -115,8 +117,10 @@ def _discover(path: Path, report: IngestReport) -> Iterator[Path]:
             report.errors.append((str(rel), f"skipped: unsupported file type {file.suffix or '(none)'!r}"))
 
 
-def _fingerprint(chunking: ChunkingConfig) -> bytes:
-    return f"{PIPELINE_VERSION}|{chunking}".encode()
+def _fingerprint(chunking: ChunkingConfig, embedder: object) -> bytes:
+    """What else, beside the text, decides a file's chunks and vectors: a change re-ingests it."""
+    vectors = f"{type(embedder).__name__}:{'int8' if getattr(embedder, 'quantized', False) else 'fp32'}"
+    return f"{PIPELINE_VERSION}|{chunking}|{vectors}".encode()
 
 
 def _parse(

@@ -120,7 +120,7 @@ def test_onnx_path_does_not_import_torch(cache_dir: Path) -> None:
         "import sys\n"
         "from rag.config import Settings\n"
         "from rag.embedding import get_embedder\n"
-        "e = get_embedder(Settings(embedder='onnx'))\n"
+        "e = get_embedder(Settings())\n"
         "assert len(e.get_query_embedding('Who led the delegation?')) == 384\n"
         "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n"
     )
@@ -133,12 +133,10 @@ def test_onnx_path_does_not_import_torch(cache_dir: Path) -> None:
 
 
 def test_get_embedder_chooses_by_setting(tmp_path: Path) -> None:
-    assert isinstance(
-        get_embedder(Settings(embedder="onnx"), cache_dir=tmp_path), OnnxMiniLMEmbedding
-    )
-    assert isinstance(
-        get_embedder(Settings(embedder="auto"), cache_dir=tmp_path), OnnxMiniLMEmbedding
-    )
+    fp32 = get_embedder(Settings(embedder="onnx"), cache_dir=tmp_path)
+    assert isinstance(fp32, OnnxMiniLMEmbedding) and not fp32.quantized
+    default = get_embedder(Settings(embedder="auto"), cache_dir=tmp_path)
+    assert isinstance(default, OnnxMiniLMEmbedding) and default.quantized
     assert isinstance(get_embedder(Settings(embedder="torch")), BaseEmbedding)
     assert not list(tmp_path.iterdir()), "building an embedder must not export anything yet"
 

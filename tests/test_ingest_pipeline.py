@@ -62,6 +62,19 @@ def test_reingest_skips_unchanged_replaces_changed_and_deletes_removed(tmp_path:
     _assert_manifest_matches_store(settings)
 
 
+def test_switching_embedder_re_embeds_every_file(tmp_path: Path) -> None:
+    """Vectors from two embedders must never share an index: a switch re-ingests everything."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(SAMPLE_CORPUS, folder)
+    int8 = Settings(index_dir=tmp_path / "idx", embedder="onnx-int8")
+    assert ingest_path(folder, int8, progress=False).files == 5
+    fp32 = Settings(index_dir=tmp_path / "idx", embedder="onnx")
+    switched = ingest_path(folder, fp32, progress=False)
+    assert (switched.files, switched.skipped) == (5, 0)
+    assert ingest_path(folder, fp32, progress=False).skipped == 5
+    _assert_manifest_matches_store(fp32)
+
+
 def test_bad_files_are_named_and_the_rest_goes_in(tmp_path: Path) -> None:
     folder = tmp_path / "corpus"
     shutil.copytree(SAMPLE_CORPUS, folder)
