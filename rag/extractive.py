@@ -55,7 +55,7 @@ class ExtractiveConfig:
     max_words: int = 80
     list_sentences: int = 4  # for questions that ask for several things ("which officials …", "… and …")
     list_words: int = 130
-    list_margin: float = 0.15
+    list_margin: float = 0.20
     passages: int = 8  # passages searched for answer sentences (more than are shown as top-k)
     duplicate_containment: float = 0.5
     duplicate_cosine: float = 0.85  # rewrites: same numbers and this close in meaning
@@ -218,10 +218,17 @@ def select(cands: list[Candidate], cfg: ExtractiveConfig, wants_list: bool = Fal
 def _same_fact(a: Candidate, a_grams: frozenset, b: Candidate, b_grams: frozenset, cfg: ExtractiveConfig) -> bool:
     """Reprinted (shared wording) or rewritten (same numbers, same meaning)."""
     if containment(a_grams, b_grams) >= cfg.duplicate_containment:
-        return same_subjects(a.sentence, b.sentence) and same_subjects(b.sentence, a.sentence)
+        # a reprint shares the names; a rewrite may add "of the U.S. team" but names the same people
+        reprint = same_subjects(a.sentence, b.sentence) and same_subjects(b.sentence, a.sentence)
+        return reprint or _same_people(a.sentence, b.sentence)
     if a.vector is None or b.vector is None or numbers(a.sentence) != numbers(b.sentence):
         return False
     return float(a.vector @ b.vector) >= cfg.duplicate_cosine
+
+
+def _same_people(a: str, b: str) -> bool:
+    people = set(person_names(a))
+    return bool(people) and people == set(person_names(b))
 
 
 def carries(text: str, sentence: str, threshold: float = 0.5) -> bool:
