@@ -1,7 +1,8 @@
 """Follow-ups ("What did she say about it?") become stand-alone questions before retrieval.
 
 With an LLM configured it rewrites; offline, a rule carries the previous turn's subject: the person
-named in the last answer replaces he/she, and the previous question's topic replaces it/that.
+the last question named, else the one its answer named, replaces he/she, and the previous
+question's topic replaces it/that.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ _PRONOUN_THING = re.compile(r"\bit\b|\b(that|this)\b(?=\s*(\?|$|happen|mean|is|w
 _SURNAME_SUBJECT = re.compile(r"\b([A-Z][a-z]{2,}) (?:is|was|has|had|said|says|told|led|leads)\b")
 _AUX_QUESTION = re.compile(r"(?:why|when|where|how)\s+(?:did|does|do|was|were|is|are|has|have|had)\s+(.+)", re.IGNORECASE)
 _TOPIC = re.compile(r"\b(the|a|an)\s+[^?]+", re.IGNORECASE)
+_WHO_IS = re.compile(r"\s*who (?:is|was)\s+(.+?)\??\s*$", re.IGNORECASE)
 _ANY_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|this|that|these|those)\b", re.IGNORECASE)
 
 
@@ -27,7 +29,11 @@ def needs_rewrite(question: str, history: list[dict[str, str]] | None) -> bool:
 def rule_based(question: str, history: list[dict[str, str]]) -> str:
     last_user = _last(history, "user")
     last_answer = _last(history, "assistant")
-    person = _first_person(last_answer) or _first_person(last_user)
+    # "Who is Yu Haibin?" then "What did he say?": the person asked about; "Who led the
+    # delegation?" then "What did she say?": the person the answer named.
+    who_is = _WHO_IS.match(last_user)
+    asked_about = person_names(who_is.group(1)) if who_is else []
+    person = asked_about[0] if asked_about else _first_person(last_answer)
     topic = _topic(last_user)
     rewritten = question
     if person:
