@@ -31,6 +31,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.metrics import percentile
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "eval" / "reports" / "bench"
 THEIR_TOP_K = 2
@@ -222,17 +224,8 @@ def hit_summary(ranks: list[int | None], k: int) -> dict[str, Any]:
 
 
 # --- the measurements ----------------------------------------------------------------------------
-def percentile(values: Sequence[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q
-    lo, hi = int(pos), min(int(pos) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
-
-
 def latency(ms: Sequence[float]) -> dict[str, Any]:
-    return {"n": len(ms), "p50_ms": _r(percentile(ms, 0.5)), "p95_ms": _r(percentile(ms, 0.95)),
+    return {"n": len(ms), "p50_ms": _r(percentile(ms, 50)), "p95_ms": _r(percentile(ms, 95)),
             "mean_ms": _r(statistics.fmean(ms)) if ms else None}
 
 
@@ -326,7 +319,7 @@ def query_rounds(rag: Any, plain: Any, questions: list[str], rounds: int) -> dic
             clear()
             clear_sentence_cache()
             ms["ours_ask_cold_cache"].append(timed_ms(lambda q=q: rag.ask(q), cpu["ours_ask_cold_cache"]))
-    return {n: latency(ms[n]) | {"cpu_p50_ms": _r(percentile(cpu[n], 0.5)), "samples_ms": [round(v, 2) for v in ms[n]]}
+    return {n: latency(ms[n]) | {"cpu_p50_ms": _r(percentile(cpu[n], 50)), "samples_ms": [round(v, 2) for v in ms[n]]}
             for n in names}
 
 
