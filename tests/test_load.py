@@ -134,19 +134,18 @@ def api(sample_rag: Rag) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def test_32_clients_get_their_own_answers(api: tuple[str, dict[str, Any]]) -> None:
-    url, expected = api
-    result = run_load(url, expected, seconds=5, per_client=10_000)
-    _record("load-fast", result.figures())
-    assert not result.errors, result.errors[:5]
-    assert not result.mixed, result.mixed[:5]
-    assert len(result.latencies) >= CLIENTS  # every client got at least one answer in time
+    _assert_clean_load(api, seconds=5, label="load-fast")
 
 
 @pytest.mark.slow
 def test_32_clients_for_20_seconds(api: tuple[str, dict[str, Any]]) -> None:
+    _assert_clean_load(api, seconds=20, label="load-20s")
+
+
+def _assert_clean_load(api: tuple[str, dict[str, Any]], seconds: float, label: str) -> None:
     url, expected = api
-    result = run_load(url, expected, seconds=20, per_client=10_000)
-    _record("load-20s", result.figures())
+    result = run_load(url, expected, seconds=seconds, per_client=10_000)
+    _record(label, result.figures())
     assert not result.errors, result.errors[:5]
     assert not result.mixed, result.mixed[:5]
-    assert len(result.latencies) >= CLIENTS
+    assert len(result.latencies) >= CLIENTS  # every client got at least one answer in time
