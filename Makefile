@@ -37,8 +37,10 @@ test-all: test test-slow
 browser-deps:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# ruff over everything; mypy over the library (rag/, ingest/), settings in pyproject.toml.
 lint: $(STAMP)
 	$(BIN)/ruff check rag ingest ui eval tests
+	$(BIN)/mypy rag ingest
 
 bench: $(STAMP)
 	$(BIN)/rag bench

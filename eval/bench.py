@@ -9,6 +9,7 @@ Measured: ingest throughput and peak RSS (fresh subprocess each), embedding thro
 same chunk texts through both embedders), warm query latency, retrieval hit@k on the gold set,
 cold `rag ask` in a new process, peak RSS of `rag serve`, index size on disk, `rag --help` time.
 Nothing here asserts a timing: it prints figures and writes JSON plus a PNG chart to `--out`.
+How a figure is taken lives in `eval.measure`; the chart in `eval.bench_plot`.
 
     rag bench [--corpus data/corpus] [--gold eval/gold.jsonl] [--rounds 3] [--out eval/reports/bench]
 """
@@ -18,22 +19,33 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import percentile
+from eval.bench_plot import draw_chart
+from eval.measure import (
+    REPO,
+    bench_env,
+    dir_bytes,
+    free_port,
+    last_json,
+    latency,
+    machine,
+    proc_status_mb,
+    rounded,
+    run_measured,
+    timed_ms,
+)
+from eval.metrics import hit_at, mean_reciprocal_rank, percentile
 
-REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "eval" / "reports" / "bench"
 THEIR_TOP_K = 2
 SKIPPABLE = ("ingest-theirs", "embedding", "cold", "serve", "help")
@@ -47,76 +59,16 @@ TARGETS = {  # figure key -> (comparison, bound, what the issue asks for)
 }
 
 
-# --- processes -----------------------------------------------------------------------------------
-def bench_env(**extra: str) -> dict[str, str]:
-    """The environment every child gets: offline, no telemetry, no developer RAG_/OPENAI_ settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False",
-               TOKENIZERS_PARALLELISM="false", PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])))
-    env.update(extra)
-    return env
-
-
-def run_measured(cmd: list[str], env: dict[str, str], timeout: float = 1800) -> dict[str, Any]:
-    """Run `cmd` to completion: wall seconds, exit code, output and the child's own peak RSS.
-
-    Peak RSS is the child's VmHWM, polled from /proc while it runs: `ru_maxrss` from wait4 would
-    include the pages of this (large) process that the child inherited between fork and exec.
-    """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=err)
-        deadline = started + timeout
-        peak = 0.0
-        while True:
-            if exec_done(proc.pid):
-                peak = max(peak, proc_status_mb(proc.pid).get("VmHWM", 0.0))
-            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, _ = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.01)
-        wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return {"wall_s": wall, "rc": proc.returncode, "stdout": out.read().decode(errors="replace"),
-                "stderr": err.read().decode(errors="replace"), "peak_rss_mb": peak}
-
-
-def exec_done(pid: int) -> bool:
-    """Has the child replaced this process's image yet? Before exec it still shares our pages."""
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes() != Path("/proc/self/cmdline").read_bytes()
-    except OSError:
-        return False
-
-
-def last_json(result: dict[str, Any]) -> dict[str, Any]:
-    """The JSON object a worker printed as its last stdout line; raises with its stderr if none."""
-    lines = [line for line in result["stdout"].splitlines() if line.startswith("{")]
-    if result["rc"] != 0 or not lines:
-        raise RuntimeError(f"worker failed (exit {result['rc']}):\n{result['stderr'][-3000:]}")
-    return json.loads(lines[-1])
-
-
 def worker_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "eval.bench", "--worker", *args]
-
-
-def dir_bytes(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 # --- workers (run in a fresh subprocess) ---------------------------------------------------------
 def worker_ingest_ours(corpus: Path, index: Path) -> dict[str, Any]:
     started = time.perf_counter()
     from ingest.pipeline import ingest_path
-    from rag.config import load_settings
-    from rag.embedding import get_embedder
+    from rag.index.embedding import get_embedder
+    from rag.index.settings import load_settings
 
     settings = load_settings(index_dir=index)
     imported = time.perf_counter()
@@ -217,22 +169,12 @@ def first_hit(passages: Sequence[tuple[str, str, list[tuple[str, str]]]], suppor
 
 
 def hit_summary(ranks: list[int | None], k: int) -> dict[str, Any]:
-    n = len(ranks)
-    share = lambda j: round(sum(r is not None and r <= j for r in ranks) / n, 3) if n else None
-    return {"questions": n, "hit@1": share(1), "hit@2": share(2), f"hit@{k}": share(k),
-            "mrr": round(sum(1 / r for r in ranks if r) / n, 3) if n else None}
+    share = lambda j: rounded(hit_at(ranks, j), 3)
+    return {"questions": len(ranks), "hit@1": share(1), "hit@2": share(2), f"hit@{k}": share(k),
+            "mrr": rounded(mean_reciprocal_rank(ranks), 3)}
 
 
 # --- the measurements ----------------------------------------------------------------------------
-def latency(ms: Sequence[float]) -> dict[str, Any]:
-    return {"n": len(ms), "p50_ms": _r(percentile(ms, 50)), "p95_ms": _r(percentile(ms, 95)),
-            "mean_ms": _r(statistics.fmean(ms)) if ms else None}
-
-
-def _r(x: float | None, digits: int = 1) -> float | None:
-    return None if x is None else round(x, digits)
-
-
 def ingest_rounds(corpus: Path, work: Path, rounds: int, theirs: bool) -> dict[str, Any]:
     """Each round: our ingest, then theirs, each in a fresh process into a fresh directory."""
     runs: dict[str, list[dict[str, Any]]] = {"ours": [], "theirs": []}
@@ -262,8 +204,8 @@ def summarise_ingest(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def chunk_texts(index: Path) -> list[str]:
-    from rag.config import load_settings
-    from rag.store import ChunkStore
+    from rag.index.settings import load_settings
+    from rag.index.store import ChunkStore
 
     return [c.text for c in ChunkStore(load_settings(index_dir=index)).all_chunks()]
 
@@ -286,20 +228,14 @@ def embedding_rounds(texts: list[str], ours: Any, theirs: Any, rounds: int) -> d
     return out
 
 
-def timed_ms(fn: Callable[[], Any], cpu: list[float] | None = None) -> float:
-    """Wall milliseconds of `fn()`; its process CPU milliseconds are appended to `cpu` if given.
-
-    CPU time is the contention-proof figure: on a busy machine wall time also counts waiting.
-    """
-    started, started_cpu = time.perf_counter(), time.process_time()
-    fn()
-    if cpu is not None:
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    return (time.perf_counter() - started) * 1000
-
-
 def query_rounds(rag: Any, plain: Any, questions: list[str], rounds: int) -> dict[str, Any]:
-    """Warm latency per question, the four paths taking turns; our query-vector cache is cleared."""
+    """Warm latency per question, the four paths taking turns; our query-vector cache is cleared.
+
+    "cold cache" also empties the extractive answer's sentence-vector cache before each question:
+    on a 50-chunk corpus every sentence is cached after a few questions, which flatters "warm".
+    """
+    from rag import extractive
+
     retriever = plain.as_retriever(similarity_top_k=THEIR_TOP_K)
     engine = plain.as_query_engine(similarity_top_k=THEIR_TOP_K)
     clear = rag.retriever.embed_query.cache_clear
@@ -317,24 +253,10 @@ def query_rounds(rag: Any, plain: Any, questions: list[str], rounds: int) -> dic
             ms["ours_ask"].append(timed_ms(lambda q=q: rag.ask(q), cpu["ours_ask"]))
             ms["theirs_query_engine"].append(timed_ms(lambda q=q: engine.query(q), cpu["theirs_query_engine"]))
             clear()
-            clear_sentence_cache()
+            extractive.clear_sentence_cache()
             ms["ours_ask_cold_cache"].append(timed_ms(lambda q=q: rag.ask(q), cpu["ours_ask_cold_cache"]))
-    return {n: latency(ms[n]) | {"cpu_p50_ms": _r(percentile(cpu[n], 50)), "samples_ms": [round(v, 2) for v in ms[n]]}
+    return {n: latency(ms[n]) | {"cpu_p50_ms": rounded(percentile(cpu[n], 50)), "samples_ms": [round(v, 2) for v in ms[n]]}
             for n in names}
-
-
-def clear_sentence_cache() -> None:
-    """Empty the extractive answer's sentence-vector cache, if this version of rag has one.
-
-    On a 50-chunk corpus every sentence is cached after a few questions, which flatters "warm";
-    the cold-cache figure is what a question over unseen passages of a large corpus costs.
-    """
-    from rag import extractive
-
-    cache = getattr(extractive, "_VECTOR_CACHE", None)
-    if cache is not None:
-        with extractive._VECTOR_LOCK:
-            cache.clear()
 
 
 def hit_rounds(rag: Any, plain: Any, items: list[dict[str, Any]], corpus: Path, k: int) -> dict[str, Any]:
@@ -365,41 +287,21 @@ def cold_rounds(ours_index: Path, theirs_index: Path | None, question: str, runs
     """New process to printed answer: `rag ask` vs a script that loads the persisted plain index."""
     ours, theirs = [], []
     for _ in range(runs):
-        result = run_measured([sys.executable, "-m", "rag.cli", "ask", question], bench_env(RAG_INDEX_DIR=str(ours_index)))
+        result = run_measured([sys.executable, "-m", "ui.cli", "ask", question], bench_env(RAG_INDEX_DIR=str(ours_index)))
         if result["rc"] != 0 or not result["stdout"].strip():
             raise RuntimeError(f"rag ask failed: {result['stderr'][-2000:]}")
         ours.append(result)
         if theirs_index is not None:
             theirs.append(run_measured(worker_cmd("ask-theirs", str(theirs_index), question), bench_env()))
             last_json(theirs[-1])
-    pick = lambda rs: {"wall_s": [round(r["wall_s"], 3) for r in rs], "wall_s_median": _r(statistics.median(r["wall_s"] for r in rs), 3) if rs else None,
-                       "peak_rss_mb_max": _r(max((r["peak_rss_mb"] for r in rs), default=None))}
+    pick = lambda rs: {"wall_s": [round(r["wall_s"], 3) for r in rs], "wall_s_median": rounded(statistics.median(r["wall_s"] for r in rs), 3) if rs else None,
+                       "peak_rss_mb_max": rounded(max((r["peak_rss_mb"] for r in rs), default=None))}
     return {"question": question, "ours": pick(ours), "theirs": pick(theirs), "answer": ours[0]["stdout"][:400]}
 
 
 def help_runs(runs: int = 5) -> dict[str, Any]:
-    walls = [run_measured([sys.executable, "-m", "rag.cli", "--help"], bench_env())["wall_s"] for _ in range(runs)]
+    walls = [run_measured([sys.executable, "-m", "ui.cli", "--help"], bench_env())["wall_s"] for _ in range(runs)]
     return {"wall_s": [round(w, 3) for w in walls], "wall_s_median": round(statistics.median(walls), 3)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def proc_status_mb(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM (peak RSS) of a live process, in MB, from /proc."""
-    fields: dict[str, float] = {}
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:  # already reaped
-        return fields
-    for line in text.splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) / 1024
-    return fields
 
 
 def post_ask(port: int, question: str, timeout: float = 120) -> dict[str, Any]:
@@ -414,7 +316,7 @@ def serve_run(index: Path, questions: list[str], ready_timeout: float = 300) -> 
     port = free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=bench_env(RAG_INDEX_DIR=str(index)), cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
         ready_s = wait_ready(proc, port, started + ready_timeout) - started
@@ -451,14 +353,6 @@ def wait_ready(proc: subprocess.Popen, port: int, deadline: float) -> float:
 
 
 # --- the report ----------------------------------------------------------------------------------
-def machine() -> dict[str, Any]:
-    mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
-    return {"cpus": len(os.sched_getaffinity(0)), "mem_gb": round(mem_kb / 1024 / 1024, 1),
-            "cpu": platform.processor() or platform.machine(), "python": platform.python_version(),
-            "loadavg_start": os.getloadavg()}
-
-
 def figure_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
     """(figure, unit, ours, theirs, better) rows; ratio = ours / theirs."""
     rows: list[tuple[str, str, str, Any, Any, str]] = []
@@ -509,8 +403,8 @@ def figure_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(("serve_ready_s", "`rag serve` start to first HTTP answer", "s", r["serve"]["ready_s"], None, "lower"))
     if r.get("help"):
         rows.append(("help_s", "`rag --help`", "s", r["help"]["wall_s_median"], None, "lower"))
-    return [{"key": k, "figure": f, "unit": u, "ours": _r(a, 3), "theirs": _r(b, 3),
-             "ratio": _r(a / b, 3) if a is not None and b else None, "better": better}
+    return [{"key": k, "figure": f, "unit": u, "ours": rounded(a, 3), "theirs": rounded(b, 3),
+             "ratio": rounded(a / b, 3) if a is not None and b else None, "better": better}
             for k, f, u, a, b, better in rows]
 
 
@@ -537,37 +431,6 @@ def format_table(rows: list[dict[str, Any]], checks: list[dict[str, Any]]) -> st
         state = {True: "met", False: "MISSED", None: "not measured"}[c["met"]]
         lines.append(f"target {c['target']}: {fmt(c['value'])} ({state})")
     return "\n".join(lines)
-
-
-def draw_chart(rows: list[dict[str, Any]], query: dict[str, Any] | None, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    compared = [r for r in rows if r["ratio"] and r["better"] != "info"]
-    fig, axes = plt.subplots(1, 2, figsize=(14, max(4, 0.45 * len(compared) + 1.5)), gridspec_kw={"width_ratios": [3, 2]})
-    ax = axes[0]
-    good = [(r["ratio"] >= 1) == (r["better"] == "higher") for r in compared]
-    ax.barh([r["figure"] for r in compared], [r["ratio"] for r in compared], color=["#2a9d8f" if g else "#e76f51" for g in good])
-    ax.axvline(1.0, color="black", lw=0.8)
-    ax.set_xscale("log")
-    ax.invert_yaxis()
-    ax.set_xlabel("ours / theirs (log); green = ours better")
-    ax.tick_params(axis="y", labelsize=8)
-    for i, r in enumerate(compared):
-        ax.text(r["ratio"], i, f" {r['ratio']:.2g}x", va="center", fontsize=8)
-    ax = axes[1]
-    if query:
-        names = list(query)
-        ax.boxplot([query[n]["samples_ms"] for n in names], vert=False, showfliers=False)
-        ax.set_yticks(range(1, len(names) + 1), names, fontsize=8)
-        ax.set_xscale("log")
-        ax.set_xlabel("warm latency per question (ms, log)")
-    fig.suptitle("news-rag vs plain llama-index (same corpus, weights, questions; one run)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 # --- main ----------------------------------------------------------------------------------------
@@ -621,7 +484,7 @@ def run_all(args: argparse.Namespace, report: dict[str, Any], skip: set[str], it
     ours_index = Path(report["ingest"]["ours"]["index"])
     theirs_index = Path(report["ingest"]["theirs"]["index"]) if "theirs" in report["ingest"] else None
     from rag.api import Rag
-    from rag.config import load_settings
+    from rag.index.settings import load_settings
 
     rag = Rag(load_settings(index_dir=ours_index))
     plain_emb = plain_embedder()

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from rag.embedding import default_model_cache_dir, get_tokenizer, onnx_embedder, torch_embedder
+from rag.index.embedding import onnx_embedder, torch_embedder
+from rag.index.minilm import default_model_cache_dir, get_tokenizer
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 CHUNK_WORD_PIECES = 200

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from eval.goldset import EVAL_DIR, GoldItem, GoldSet, available_sets, load_set
 from eval.report import format_table, write_reports
 from eval.scoring import QuestionScore, score_question, summarize
-from rag.types import Answer, Passage
+from rag.index.types import Answer, Passage
 
 History = list[dict[str, str]]
 
@@ -87,7 +87,7 @@ def build_rag(gold: GoldSet) -> tuple[Any, str]:
     """Ingest the set's corpus into `<RAG_INDEX_DIR>/eval-<set>` and return a `Rag` over it."""
     from ingest.pipeline import ingest_path
     from rag.api import Rag
-    from rag.config import load_settings
+    from rag.index.settings import load_settings
 
     settings = load_settings(index_dir=load_settings().index_dir / f"eval-{gold.name}")
     report = ingest_path(gold.corpus_dir, settings, progress=False)

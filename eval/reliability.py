@@ -30,7 +30,7 @@ def crash_figures(workdir: Path, trials: int, seed: int, embedder: object) -> di
 def load_figures(workdir: Path, seconds: float, embedder: object) -> dict:
     from ingest.pipeline import ingest_path
     from rag.api import Rag
-    from rag.config import Settings
+    from rag.index.settings import Settings
     from tests.conftest import SAMPLE_CORPUS
     from tests.test_load import QUESTIONS, fingerprint, run_load, running_api
 
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-seconds", type=float, default=20.0, help="32-client load duration (0 to skip)")
     parser.add_argument("--seed", type=int, default=20240130)
     args = parser.parse_args(argv)
-    from rag.config import Settings
-    from rag.embedding import get_embedder
+    from rag.index.embedding import get_embedder
+    from rag.index.settings import Settings
 
     embedder = get_embedder(Settings())
     figures: dict = {}

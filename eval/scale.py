@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.bench import bench_env, dir_bytes, last_json, latency, run_measured, timed_ms
+from eval.measure import bench_env, dir_bytes, last_json, latency, machine, run_measured, timed_ms
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "eval" / "reports" / "scale"
@@ -63,7 +63,7 @@ class HashedEmbedding:
 def make_embedder(kind: str, settings: Any) -> Any:
     if kind == "hashed":
         return HashedEmbedding()
-    from rag.embedding import get_embedder
+    from rag.index.embedding import get_embedder
 
     return get_embedder(settings)
 
@@ -72,7 +72,7 @@ def make_embedder(kind: str, settings: Any) -> Any:
 def worker_ingest(corpus: Path, index: Path, kind: str) -> dict[str, Any]:
     started = time.perf_counter()
     from ingest.pipeline import ingest_path
-    from rag.config import load_settings
+    from rag.index.settings import load_settings
 
     settings = load_settings(index_dir=index)
     embedder = make_embedder(kind, settings)
@@ -86,7 +86,7 @@ def worker_ingest(corpus: Path, index: Path, kind: str) -> dict[str, Any]:
 
 def worker_query(index: Path, kind: str, count: int, answers: int) -> dict[str, Any]:
     from rag.api import Rag
-    from rag.config import load_settings
+    from rag.index.settings import load_settings
 
     settings = load_settings(index_dir=index)
     rag = Rag(settings, embedder=make_embedder(kind, settings))
@@ -244,8 +244,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def machine_note() -> dict[str, Any]:
-    from eval.bench import machine
-
     return machine() | {"note": "query figures are medians over gold questions, query-vector cache cleared per question"}
 
 

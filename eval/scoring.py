@@ -12,7 +12,7 @@ from typing import Any
 
 from eval import metrics as m
 from eval.goldset import GoldItem
-from rag.types import Answer, Passage
+from rag.index.types import Answer, Passage
 
 METRICS = (
     ("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("mrr", "MRR"),

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.datewords import MONTH_NAMES, MONTHS
+
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = (REPO / "data" / "corpus", REPO / "eval" / "sets" / "newswire" / "corpus")
 
@@ -26,15 +28,13 @@ WORDS_PER_CHUNK = 56
 cost several word pieces each), measured on 200- and 400-chunk corpora."""
 
 CHUNKS_PER_ARTICLE = 8
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
 OUTLETS = ("Harbor Wire", "Eastline News", "Tri-County Post", "Vessey Ledger", "Northgate Courier",
            "Riverbend Times", "Capital Dispatch", "Westmark Herald")
 _DATELINE = re.compile(r"^[A-Z][A-Z .'-]+(,[^—(]*)?(\([^)]*\))? — ")
 _SENTENCE_END = re.compile(r"(?<=[.!?”\"])\s+(?=[A-Z“\"])")
 _NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
 _CAPITALISED = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
-_MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r")\b")
+_MONTH = re.compile(rf"\b({MONTH_NAMES})\b")
 _SYLLABLES = ("an", "bel", "cor", "dra", "el", "fen", "gar", "hol", "is", "jor", "kel", "lin",
               "mar", "nor", "ost", "pel", "quin", "ros", "sel", "tor", "ul", "ven", "wes", "yar")
 

@@ -55,7 +55,7 @@ def measure(gold: GoldSet, chunking: ChunkingConfig, retrieval: RetrievalConfig)
     """hit@1/@3/@5 and MRR over the set's answerable, stand-alone questions."""
     from ingest.pipeline import ingest_path
     from rag.api import Rag
-    from rag.config import load_settings
+    from rag.index.settings import load_settings
 
     index = load_settings().index_dir / "variants" / f"{gold.name}-{_chunking_key(chunking)}"
     settings = load_settings(index_dir=index)

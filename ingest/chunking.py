@@ -8,7 +8,7 @@ once the title/date prefix that is embedded with them is counted.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -16,6 +16,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
 
 from ingest.article import Article
+from rag.index.minilm import get_tokenizer
 from rag.text import split_sentences_keep_space
 
 _EMBEDDED_KEYS = ("title", "date")
@@ -108,8 +109,6 @@ def word_piece_counter() -> Callable[[str], list[int]]:
     """MiniLM's tokenizer with its padding/truncation switched off, so lengths are real."""
     from tokenizers import Tokenizer
 
-    from rag.embedding import get_tokenizer
-
     tokenizer = Tokenizer.from_str(get_tokenizer().to_str())
     tokenizer.no_padding()
     tokenizer.no_truncation()
@@ -121,7 +120,7 @@ def article_id(path: str, index: int) -> str:
     return stable_id(path, index)[:16]
 
 
-def embed_prefix(meta: dict[str, object]) -> str:
+def embed_prefix(meta: Mapping[str, object]) -> str:
     """Exactly the header llama-index puts before the text in MetadataMode.EMBED."""
     return "\n".join(f"{k}: {meta[k]}" for k in _EMBEDDED_KEYS)
 

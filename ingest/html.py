@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ingest.readers import FileRejected
+from ingest.errors import FileRejected
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 

@@ -15,14 +15,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_MONTH = (
-    r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
+from rag.datewords import MONTH_NUMBERS, MONTH_WORDS
+
+_MONTH = rf"(?P<month>{MONTH_WORDS})\.?"
 _DATE_PATTERNS = (
     re.compile(r"\b(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})\b"),
     re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b"),
@@ -111,7 +106,7 @@ def parse_date(text: str) -> str:
 
 def _iso(match: re.Match[str]) -> str:
     parts = match.groupdict()
-    month = int(parts["mnum"]) if parts.get("mnum") else _MONTHS[parts["month"][:3].lower()]
+    month = int(parts["mnum"]) if parts.get("mnum") else MONTH_NUMBERS[parts["month"][:3].lower()]
     try:
         return date(int(parts["year"]), month, int(parts["day"])).isoformat()
     except ValueError:
@@ -170,7 +165,7 @@ def _is_signoff(line: str, names: str) -> bool:
     if text in (names, f"By {names}"):
         return True
     tail = _OUTLET_TAIL.match(text)
-    return bool(tail) and tail["names"].strip() == names
+    return tail is not None and tail["names"].strip() == names
 
 
 def read_dateline(line: str) -> tuple[str, str] | None:

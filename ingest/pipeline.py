@@ -15,13 +15,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from llama_index.core.schema import TextNode
+
 from ingest.article import Article
 from ingest.chunking import Chunker, ChunkingConfig, embed_text
-from ingest.manifest import FileRecord, Manifest
-from rag.config import Settings
-from rag.errors import RagError
+from ingest.clean import parse_page
+from ingest.errors import FileRejected, IngestError
+from ingest.readers import READABLE_SUFFIXES, read_page
+from rag.index.embedding import get_embedder
+from rag.index.manifest import FileRecord, Manifest
+from rag.index.protocols import ChunkWriter, Embedder
+from rag.index.settings import Settings
+from rag.index.store import ChunkStore
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
 # Bump when cleaning or chunking changes what a file turns into: every file is then re-ingested.
 PIPELINE_VERSION = "5"
 EMBED_BATCH_CHUNKS = 128
@@ -52,11 +58,7 @@ class _Parsed:
     source: str
     sha: str
     articles: list[tuple[str, Article, int]]
-    nodes: list
-
-
-class IngestError(RagError):
-    """The path to ingest does not exist or holds nothing ingestible."""
+    nodes: list[TextNode]
 
 
 def ingest_path(
@@ -64,15 +66,13 @@ def ingest_path(
     settings: Settings,
     *,
     chunking: ChunkingConfig = ChunkingConfig(),
-    embedder: object | None = None,
+    embedder: Embedder | None = None,
     progress: bool | None = None,
     on_file: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Bring the index in line with `path`; bad files are reported by name and skipped."""
     if not path.exists():
         raise IngestError(f"{path}: no such file or folder")
-    from rag.store import ChunkStore
-
     started = time.perf_counter()
     report = IngestReport()
     root = path.absolute() if path.is_dir() else path.absolute().parent
@@ -80,7 +80,7 @@ def ingest_path(
     store = ChunkStore(settings)
     try:
         _sweep_interrupted(manifest, store)
-        embedder = embedder or _default_embedder(settings)
+        embedder = embedder or get_embedder(settings)
         writer = _BatchWriter(manifest, store, embedder, report)
         chunker = Chunker(chunking)
         fingerprint = _fingerprint(chunking, embedder)
@@ -111,13 +111,13 @@ def _discover(path: Path, report: IngestReport) -> Iterator[Path]:
             continue
         if file.is_dir() and not file.is_symlink():
             continue
-        if file.suffix.lower() in SUPPORTED_SUFFIXES or file.is_symlink():
+        if file.suffix.lower() in READABLE_SUFFIXES or file.is_symlink():
             yield file
         else:
             report.errors.append((str(rel), f"skipped: unsupported file type {file.suffix or '(none)'!r}"))
 
 
-def _fingerprint(chunking: ChunkingConfig, embedder: object) -> bytes:
+def _fingerprint(chunking: ChunkingConfig, embedder: Embedder) -> bytes:
     """What else, beside the text, decides a file's chunks and vectors: a change re-ingests it."""
     vectors = f"{type(embedder).__name__}:{'int8' if getattr(embedder, 'quantized', False) else 'fp32'}"
     return f"{PIPELINE_VERSION}|{chunking}|{vectors}".encode()
@@ -130,9 +130,6 @@ def _parse(
 
     The reader applies the size cap and the file checks before anything is hashed or held.
     """
-    from ingest.clean import parse_page
-    from ingest.readers import FileRejected, read_page
-
     key = str(file.absolute())
     source = _display_name(file, root)
     try:
@@ -162,7 +159,7 @@ def _parse(
 class _BatchWriter:
     """Embeds chunks in batches that span files, then writes and commits each file in order."""
 
-    def __init__(self, manifest: Manifest, store: object, embedder: object, report: IngestReport):
+    def __init__(self, manifest: Manifest, store: ChunkWriter, embedder: Embedder, report: IngestReport):
         self.manifest, self.store, self.embedder, self.report = manifest, store, embedder, report
         self.pending: list[_Parsed] = []
 
@@ -200,7 +197,7 @@ class _BatchWriter:
         self.report.chunks += len(p.nodes)
 
 
-def _sweep_interrupted(manifest: Manifest, store: object) -> None:
+def _sweep_interrupted(manifest: Manifest, store: ChunkWriter) -> None:
     """Finish what a killed run left: drop an uncommitted version, or the old one a commit replaced."""
     committed = manifest.committed_versions()
     for path, sha in manifest.pending().items():
@@ -213,7 +210,7 @@ def _sweep_interrupted(manifest: Manifest, store: object) -> None:
         manifest.clear_pending(path)
 
 
-def _remove_missing(root: Path, present: set[str], manifest: Manifest, store: object) -> int:
+def _remove_missing(root: Path, present: set[str], manifest: Manifest, store: ChunkWriter) -> int:
     gone = [path for path in manifest.files(str(root)) if path not in present]
     for path in gone:
         manifest.begin(path, "")
@@ -227,12 +224,6 @@ def _display_name(file: Path, root: Path) -> str:
         return str(file.absolute().relative_to(root))
     except ValueError:
         return file.name
-
-
-def _default_embedder(settings: Settings) -> object:
-    from rag.embedding import get_embedder
-
-    return get_embedder(settings)
 
 
 def _progress(files: list[Path], enabled: bool | None) -> list[Path] | Iterator[Path]:

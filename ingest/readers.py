@@ -16,10 +16,13 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.errors import RagError
+from ingest.errors import FileRejected
+from ingest.html import extract_html
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
+READABLE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+"""Every suffix `read_page` accepts: the folder walk and the upload form use this list too."""
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 BINARY_SNIFF_BYTES = 8192
 
@@ -31,15 +34,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-
-
-class FileRejected(RagError):
-    """A file we will not ingest; `reason` reads like "skipped: empty file (0 bytes)"."""
-
-    def __init__(self, path: Path | str, reason: str):
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -58,15 +52,13 @@ def read_page(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Page:
     path = Path(path)
     info = _stat(path)
     suffix = _suffix(path)
-    if suffix not in TEXT_SUFFIXES + HTML_SUFFIXES:
+    if suffix not in READABLE_SUFFIXES:
         raise FileRejected(path, f"skipped: unsupported file type {suffix or '(none)'!r}")
     data = _read_bytes(path, info, max_bytes)
     text = _decode(path, data)
     if not text.strip():
         raise FileRejected(path, f"skipped: no text (whitespace only, {len(data)} bytes)")
     if suffix in HTML_SUFFIXES or _looks_like_html(text):
-        from ingest.html import extract_html
-
         body, meta = extract_html(text, path)
         return Page(text=body, is_html=True, meta=meta, path=str(path))
     return Page(text=text, is_html=False, path=str(path))
@@ -97,7 +89,7 @@ def _stat_reason(path: Path, exc: OSError) -> str:
 def _suffix(path: Path) -> str:
     """The file's own suffix, or its symlink target's when the link name has none we know."""
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES + HTML_SUFFIXES and path.is_symlink():
+    if suffix not in READABLE_SUFFIXES and path.is_symlink():
         return path.resolve().suffix.lower()
     return suffix
 

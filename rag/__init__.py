@@ -4,15 +4,17 @@
     answer = rag.ask("Who led the U.S. delegation to Beijing?")
     print(answer.text, answer.citations)
 
-`Rag(settings)` is the same API bound to explicit settings (another index, another model).
-Heavy modules (torch, chromadb, llama-index) load on first use, so importing `rag` is cheap.
+`Rag(settings)` is the same API bound to explicit settings (another index, another model), and
+`Rag.from_defaults(top_k=8)` reads the `RAG_*` settings with overrides. Heavy modules (torch,
+chromadb, llama-index, pydantic) load on first use, so importing `rag` is cheap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rag.errors import (
+from rag.index.errors import (
     ConfigError,
     IndexMissingError,
     IndexUnavailableError,
@@ -20,10 +22,19 @@ from rag.errors import (
     LLMUnavailableError,
     RagError,
 )
-from rag.types import Answer, ArticleInfo, Citation, Passage, SearchFilter, SourceRef, TextDelta
+from rag.index.types import (
+    Answer,
+    ArticleInfo,
+    Citation,
+    Passage,
+    SearchFilter,
+    SourceRef,
+    TextDelta,
+)
 
 if TYPE_CHECKING:
     from rag.api import Rag
+    from rag.index.settings import Settings, load_settings
 
 __all__ = [
     "Answer",
@@ -38,10 +49,12 @@ __all__ = [
     "Rag",
     "RagError",
     "SearchFilter",
+    "Settings",
     "SourceRef",
     "TextDelta",
     "ask",
     "ask_stream",
+    "load_settings",
     "retrieve",
 ]
 
@@ -53,7 +66,9 @@ def ask(question: str, history: list[dict[str, str]] | None = None, **kwargs: An
     return default_rag().ask(question, history, **kwargs)
 
 
-def ask_stream(question: str, history: list[dict[str, str]] | None = None, **kwargs: Any):
+def ask_stream(
+    question: str, history: list[dict[str, str]] | None = None, **kwargs: Any
+) -> Iterator[TextDelta | Answer]:
     """Stream `TextDelta`s then one final `Answer`; see `Rag.ask_stream`."""
     from rag.api import default_rag
 
@@ -68,8 +83,13 @@ def retrieve(question: str, k: int = 5, **kwargs: Any) -> list[Passage]:
 
 
 def __getattr__(name: str) -> Any:
+    """`Rag` and the settings load on first use: they pull in numpy, pydantic and llama-index."""
     if name == "Rag":
         from rag.api import Rag
 
         return Rag
+    if name in ("Settings", "load_settings"):
+        from rag.index import settings
+
+        return getattr(settings, name)
     raise AttributeError(name)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rag.index.types import Passage
 from rag.question import QuestionProfile
 from rag.text import content_terms
-from rag.types import Passage
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rag.dates import annotate
+from rag.datewords import MONTH_ABBREVIATIONS
 from rag.extractive import Candidate, carries
+from rag.index.types import Answer, Citation, Passage
 from rag.text import content_terms, numbers
-from rag.types import Answer, Citation, Passage
 
 _MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 NOT_COVERED = "The corpus does not say."
 SOURCES_DIFFER = "Sources differ:"
-_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?(?=\s|,|$)")
+_MONTH = re.compile(rf"\b({'|'.join(MONTH_ABBREVIATIONS)})[a-z]*\.?(?=\s|,|$)")
 
 
 class Citations:
@@ -46,7 +48,7 @@ def markers(numbers: list[int]) -> str:
     return "".join(f"[{n}]" for n in numbers)
 
 
-def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: object) -> Answer:
+def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: Any) -> Answer:
     """Chosen sentences, each cited to every passage that carries it, with dates made concrete
     for "when" questions and disagreements between sources said out loud."""
     cites = Citations()
@@ -123,7 +125,7 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def abstention(closest: list[Passage], mode: str, reason: str = NOT_COVERED, **fields: object) -> Answer:
+def abstention(closest: list[Passage], mode: str, reason: str = NOT_COVERED, **fields: Any) -> Answer:
     """Decline plainly, and show the nearest passages so the reader can judge for themselves."""
     cites = Citations()
     shown = [p for p in closest[:3]]

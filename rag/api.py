@@ -5,15 +5,29 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from rag.config import Settings, load_settings
-from rag.errors import InvalidQuestionError, LLMUnavailableError
-from rag.types import Answer, ArticleInfo, Passage, SearchFilter, TextDelta
+from rag import extractive
+from rag.abstain import AbstainConfig, should_abstain, signals
+from rag.answers import NOT_COVERED, abstention, extractive_answer, resolve_markers
+from rag.extractive import ExtractiveConfig
+from rag.generate import rewrite_question, stream_answer
+from rag.index.embedding import get_embedder
+from rag.index.errors import InvalidQuestionError, LLMUnavailableError
+from rag.index.manifest import Manifest
+from rag.index.protocols import Embedder
+from rag.index.settings import Settings, load_settings
+from rag.index.store import ChunkStore
+from rag.index.types import Answer, ArticleInfo, Passage, SearchFilter, TextDelta
+from rag.llm import ChatModel, build_llm, describe_llm
+from rag.question import profile
+from rag.retrieval import HybridRetriever, RetrievalConfig, passage_from_chunk
+from rag.rewrite import needs_rewrite, rule_based
+from rag.verify import narrow_quotes, verify_generated
 
 History = list[dict[str, str]]
 
@@ -21,16 +35,23 @@ History = list[dict[str, str]]
 class Rag:
     """Answers questions from one index. Build once and reuse: it holds the models and indexes.
 
+    The parts are the settings, an embedder, the chunk store, the manifest, the hybrid retriever
+    and (when configured) a model server; the costly ones (embedder, model client, Chroma) are
+    made on first use, so constructing a `Rag` is instant.
+
     Safe to share between threads: components are built once under a lock, and a query only
     reads them (the in-memory keyword snapshot is swapped whole when an ingest commits).
     """
 
-    def __init__(self, settings: Settings | None = None, *, embedder: Any | None = None,
-                 retrieval: Any | None = None, extractive: Any | None = None, abstain: Any | None = None) -> None:
-        from rag.abstain import AbstainConfig
-        from rag.extractive import ExtractiveConfig
-        from rag.retrieval import RetrievalConfig
-
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        retrieval: RetrievalConfig | None = None,
+        extractive: ExtractiveConfig | None = None,
+        abstain: AbstainConfig | None = None,
+    ) -> None:
         self.settings = settings or load_settings()
         self._embedder = embedder
         self.retrieval_config = retrieval or RetrievalConfig()
@@ -38,48 +59,35 @@ class Rag:
         self.abstain_config = abstain or AbstainConfig()
         self._init_lock = threading.Lock()
 
+    @classmethod
+    def from_defaults(cls, **overrides: Any) -> Rag:
+        """Read the `RAG_*` settings once (explicit `overrides` win) and bind a `Rag` to them."""
+        return cls(load_settings(**overrides))
+
     # --- components, built on first use ------------------------------------------------------
     @cached_property
-    def embedder(self) -> Any:
-        if self._embedder is None:
-            from rag.embedding import get_embedder
-
-            self._embedder = get_embedder(self.settings)
-        return self._embedder
+    def embedder(self) -> Embedder:
+        return get_embedder(self.settings) if self._embedder is None else self._embedder
 
     @cached_property
-    def store(self) -> Any:
-        from rag.store import ChunkStore
-
+    def store(self) -> ChunkStore:
         return ChunkStore(self.settings)
 
     @cached_property
-    def manifest(self) -> Any:
-        from ingest.manifest import Manifest
-
+    def manifest(self) -> Manifest:
         return Manifest(self.settings.manifest_path)
 
     @cached_property
-    def retriever(self) -> Any:
-        from rag.retrieval import HybridRetriever
-
+    def retriever(self) -> HybridRetriever:
         with self._init_lock:
             return HybridRetriever(self.store, self.manifest, self.embedder, self.retrieval_config)
 
     @cached_property
-    def llm(self) -> Any | None:
-        if not self.settings.llm_configured:
-            return None
-        from rag.llm import build_llm
-
-        return build_llm(self.settings)
+    def llm(self) -> ChatModel | None:
+        return build_llm(self.settings) if self.settings.llm_configured else None
 
     def mode_label(self) -> str:
-        if not self.settings.llm_configured:
-            return "extractive"
-        from rag.llm import describe_llm
-
-        return describe_llm(self.settings)
+        return describe_llm(self.settings) if self.settings.llm_configured else "extractive"
 
     # --- public API ----------------------------------------------------------------------------
     def ask(self, question: str, history: History | None = None, *, filters: SearchFilter | None = None) -> Answer:
@@ -106,7 +114,7 @@ class Rag:
         timings = {"retrieval": _ms(started)}
         common = {"question": question, "rewritten_question": standalone, "passages": passages, "timings_ms": timings}
         if self.llm is not None and passages:
-            generated = yield from self._generate(standalone, passages, common)
+            generated = yield from self._generate(self.llm, standalone, passages, common)
             if isinstance(generated, Answer):
                 generated.notice = _join(notice, generated.notice)
                 yield generated
@@ -129,11 +137,8 @@ class Rag:
 
     def article_passages(self, article_id: str) -> list[Passage]:
         """An article's committed chunks in reading order, for the side panel."""
-        snap = self.retriever.snapshot()
-        from rag.retrieval import _passage
-
-        chunks = [c for c in snap.chunks if c.meta.get("article_id") == article_id]
-        return [_passage(c, 0.0, (None, None), None, 0) for c in chunks]
+        chunks = self.retriever.snapshot().chunks
+        return [passage_from_chunk(c) for c in chunks if c.meta.get("article_id") == article_id]
 
     def validate(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
@@ -147,29 +152,22 @@ class Rag:
 
     # --- steps ---------------------------------------------------------------------------------
     def _standalone(self, question: str, history: History) -> tuple[str, str]:
-        from rag.rewrite import needs_rewrite, rule_based
-
         if not needs_rewrite(question, history):
             return question, ""
         if self.llm is not None:
-            from rag.generate import rewrite_question
-
             try:
                 return rewrite_question(self.llm, question, history), ""
             except LLMUnavailableError as exc:
                 return rule_based(question, history), f"Model server failed ({exc}); the follow-up was rewritten by rule."
         return rule_based(question, history), ""
 
-    def _generate(self, question: str, passages: list[Passage], common: dict[str, Any]) -> Iterator[TextDelta]:
+    def _generate(self, llm: ChatModel, question: str, passages: list[Passage],
+                  common: dict[str, Any]) -> Generator[TextDelta, None, Answer | str]:
         """Stream the model's answer; returns the final Answer, or a notice when the server failed."""
-        from rag.answers import NOT_COVERED, abstention, resolve_markers
-        from rag.generate import stream_answer
-        from rag.verify import narrow_quotes, verify_generated
-
         started = time.perf_counter()
         parts: list[str] = []
         try:
-            for delta in stream_answer(self.llm, question, passages):
+            for delta in stream_answer(llm, question, passages):
                 parts.append(delta)
                 yield TextDelta(delta)
         except LLMUnavailableError as exc:
@@ -187,11 +185,6 @@ class Rag:
                       model=model, notice=notice, **common)
 
     def _extract(self, question: str, passages: list[Passage], common: dict[str, Any]) -> Answer:
-        from rag import extractive
-        from rag.abstain import should_abstain, signals
-        from rag.answers import abstention, extractive_answer
-        from rag.question import profile
-
         started = time.perf_counter()
         q = profile(question)
         q_vec = np.asarray(self.retriever.embed_query(question), dtype=np.float32)
@@ -216,4 +209,4 @@ def _ms(since: float) -> float:
 @functools.cache
 def default_rag() -> Rag:
     """The process-wide instance used by `rag.ask`, built from `RAG_*` settings on first use."""
-    return Rag()
+    return Rag.from_defaults()

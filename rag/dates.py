@@ -7,16 +7,16 @@ earlier and leaves "last November" unparsed, so these few news conventions are c
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, timedelta
 
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"]
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+from rag.datewords import MONTH_NAMES, MONTHS, WEEKDAY_NAMES, WEEKDAYS
+
 _FUTURE = re.compile(r"\b(will|would be|to be held|scheduled|next|upcoming|plans? to)\b", re.IGNORECASE)
 _EXPRESSION = re.compile(
     r"\b(?:(?P<rel>last|this|next|earlier this|later this) (?P<unit>week|month|year|"
-    + "|".join(_MONTHS) + r")|(?P<weekday>" + "|".join(_WEEKDAYS) + r")|in (?P<month>" + "|".join(_MONTHS)
+    + MONTH_NAMES + r")|(?P<weekday>" + WEEKDAY_NAMES + r")|in (?P<month>" + MONTH_NAMES
     + r")(?! \d)(?!,? \d{4})|(?P<day>yesterday|today|tomorrow))\b"
 )
 
@@ -40,20 +40,24 @@ def annotate(sentence: str, article_date: str) -> str:
     """'… met Tuesday …' -> '… met Tuesday (30 January 2024) …'."""
     for expression, meaning in resolve(sentence, article_date):
         pattern = rf"\b{re.escape(expression)}(['’]s)?"
-        sentence = re.sub(pattern, lambda m, meaning=meaning: f"{m.group(0)} ({meaning})", sentence, count=1)
+        sentence = re.sub(pattern, functools.partial(_with_meaning, meaning=meaning), sentence, count=1)
     return sentence
+
+
+def _with_meaning(m: re.Match[str], meaning: str) -> str:
+    return f"{m.group(0)} ({meaning})"
 
 
 def _meaning(m: re.Match[str], base: date, future: bool) -> str | None:
     if m.group("weekday"):
-        return _day(_nearest_weekday(base, _WEEKDAYS.index(m.group("weekday")), future))
+        return _day(_nearest_weekday(base, WEEKDAYS.index(m.group("weekday")), future))
     if m.group("day"):
         return _day(base + timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[m.group("day")]))
     if m.group("month"):
-        return _month(_nearest_month(base, _MONTHS.index(m.group("month")) + 1, future))
+        return _month(_nearest_month(base, MONTHS.index(m.group("month")) + 1, future))
     rel, unit = m.group("rel"), m.group("unit")
-    if unit in _MONTHS:
-        return _month(_nearest_month(base, _MONTHS.index(unit) + 1, rel == "next" or (rel == "this" and future)))
+    if unit in MONTHS:
+        return _month(_nearest_month(base, MONTHS.index(unit) + 1, rel == "next" or (rel == "this" and future)))
     if unit == "month":
         return _month(_shift_month(base, {"last": -1, "next": 1}.get(rel, 0)))
     if unit == "year":
@@ -78,8 +82,8 @@ def _shift_month(base: date, by: int) -> tuple[int, int]:
 
 
 def _day(d: date) -> str:
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 def _month(year_month: tuple[int, int]) -> str:
-    return f"{_MONTHS[year_month[1] - 1]} {year_month[0]}"
+    return f"{MONTHS[year_month[1] - 1]} {year_month[0]}"

@@ -1,20 +1,18 @@
-"""LLM answers: build the fenced prompt, stream the reply, resolve its citation markers."""
+"""LLM answers: build the fenced prompt, stream the reply, rewrite follow-up questions."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from typing import Any
 
 from rag import prompts
+from rag.index.types import Passage
+from rag.llm import ChatModel, ChatTurn, chat, stream_chat
 from rag.text import defang
-from rag.types import Passage
 
 
-def answer_messages(question: str, passages: list[Passage]) -> list[Any]:
+def answer_messages(question: str, passages: list[Passage]) -> list[ChatTurn]:
     """System rules plus the question with each passage fenced as numbered data."""
-    from llama_index.core.llms import ChatMessage
-
     tag = secrets.token_hex(6)
     documents = "\n\n".join(
         prompts.DOCUMENT_FENCE.format(
@@ -28,23 +26,17 @@ def answer_messages(question: str, passages: list[Passage]) -> list[Any]:
         for i, p in enumerate(passages, start=1)
     )
     user = prompts.ANSWER_USER.format(tag=tag, documents=documents, question=question)
-    return [ChatMessage(role="system", content=prompts.ANSWER_SYSTEM), ChatMessage(role="user", content=user)]
+    return [ChatTurn("system", prompts.ANSWER_SYSTEM), ChatTurn("user", user)]
 
 
-def stream_answer(llm: Any, question: str, passages: list[Passage]) -> Iterator[str]:
-    from rag.llm import stream_chat
-
+def stream_answer(llm: ChatModel, question: str, passages: list[Passage]) -> Iterator[str]:
     yield from stream_chat(llm, answer_messages(question, passages))
 
 
-def rewrite_question(llm: Any, question: str, history: list[dict[str, str]]) -> str:
-    from llama_index.core.llms import ChatMessage
-
-    from rag.llm import chat
-
+def rewrite_question(llm: ChatModel, question: str, history: list[dict[str, str]]) -> str:
     conversation = "\n".join(f"{m.get('role')}: {m.get('content', '')}" for m in history[-6:])
     messages = [
-        ChatMessage(role="system", content=prompts.REWRITE_SYSTEM),
-        ChatMessage(role="user", content=prompts.REWRITE_USER.format(conversation=conversation, question=question)),
+        ChatTurn("system", prompts.REWRITE_SYSTEM),
+        ChatTurn("user", prompts.REWRITE_USER.format(conversation=conversation, question=question)),
     ]
     return chat(llm, messages).strip() or question

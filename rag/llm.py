@@ -1,18 +1,14 @@
-"""The one place that talks to a model server.
+"""The one place that talks to a model server, through the `openai` client directly.
 
 Why this module exists: a model server fails in many ways (refused, hung, rate limited, 5xx,
 garbage JSON, a stream cut mid-way), and callers only need to know "no answer from the model,
 because ...", so they can fall back to an extractive answer. Every failure here therefore
 becomes an `LLMUnavailableError` with a short reason, and no call outlives its deadline.
 
-What we rely on, and what we add (verified against openai 2.54 / llama-index-llms-openai 0.8):
+What we rely on, and what we add (verified against openai 2.54):
 - The openai client retries connection errors, timeouts, 408/409/429 and 5xx itself, with
   exponential back-off from 0.5 s (cap 8 s), honouring `Retry-After`/`retry-after-ms` up to
-  120 s. It is the only retry layer we use.
-- llama-index wraps non-streaming calls in a second (tenacity) retry of `max_retries` attempts
-  around the client's own retries: N x (N+1) requests and waits of up to 20 s. We switch that
-  layer off (`max_retries=0` on the llama-index object) and hand it openai clients configured
-  with the real retry count. (For streams that layer never applied: it wraps a lazy generator.)
+  120 s. It is the only retry layer: `max_retries` and `timeout` are the client's own options.
 - The client's `timeout` bounds each socket operation, not a call: a 429 with a long
   Retry-After, or a stream that trickles, can run far past it. So each call runs in a worker
   thread and we stop waiting after `timeout x (retries + 1)` (a stream: for the first chunk,
@@ -27,25 +23,27 @@ import contextvars
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from rag.config import Settings
-from rag.errors import ConfigError, LLMUnavailableError
+from rag.index.errors import ConfigError, LLMUnavailableError
+from rag.index.settings import Settings
 
 if TYPE_CHECKING:
-    from llama_index.core.llms import LLM, ChatMessage
+    import openai
+    from openai.types.chat import ChatCompletionMessageParam
 
-__all__ = ["build_llm", "chat", "describe_llm", "public_url", "stream_chat"]
+__all__ = ["ChatModel", "ChatTurn", "Message", "build_llm", "chat", "describe_llm", "public_url", "stream_chat"]
 
 log = logging.getLogger(__name__)
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "not-needed"  # local OpenAI-compatible servers ignore the key, the client wants one
-DEFAULT_TIMEOUT_S = 60.0  # for LLMs that were not built here and carry no timeout
+TEMPERATURE = 0.1  # low, for answers that stay close to the passages
 RETRIED_STATUSES = frozenset({408, 409, 429})  # plus every 5xx, as the openai client does
 STATUS_HINTS = {
     401: " (check OPENAI_API_KEY)",
@@ -58,23 +56,51 @@ STATUS_HINTS = {
 Event = tuple[Any, ...]
 
 
-def build_llm(settings: Settings) -> LLM:
-    """The llama-index LLM for the configured server; `ConfigError` when none is configured."""
+class Message(Protocol):
+    """One chat message: a role ("system", "user", "assistant") and its text."""
+
+    @property
+    def role(self) -> str | Enum: ...
+
+    @property
+    def content(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """A message we write ourselves (prompts); anything with `role` and `content` will do."""
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class ChatModel:
+    """An openai client bound to one model; the client carries the timeout and retry count."""
+
+    client: openai.OpenAI
+    model: str
+    budget: Budget
+
+
+def build_llm(settings: Settings) -> ChatModel:
+    """The configured model server as a `ChatModel`; `ConfigError` when none is configured."""
+    import openai
+
     endpoint = _endpoint(settings)
     if endpoint is None:
         raise ConfigError(
             "No LLM configured: set OPENAI_BASE_URL and RAG_LLM_MODEL for an OpenAI-compatible "
             "server, or OPENAI_API_KEY for OpenAI."
         )
-    model, base_url, compatible = endpoint
-    kwargs = _client_kwargs(settings, base_url)
-    if compatible:
-        from llama_index.llms.openai_like import OpenAILike
-
-        return OpenAILike(model=model, is_chat_model=True, **kwargs)
-    from llama_index.llms.openai import OpenAI
-
-    return OpenAI(model=model, **kwargs)
+    model, base_url = endpoint
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else NO_KEY
+    client = openai.OpenAI(
+        api_key=key, base_url=base_url, timeout=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+    )
+    budget = Budget(public_url(base_url), settings.llm_timeout_s, settings.llm_max_retries)
+    return ChatModel(client, model, budget)
 
 
 def describe_llm(settings: Settings) -> str:
@@ -82,18 +108,21 @@ def describe_llm(settings: Settings) -> str:
     endpoint = _endpoint(settings)
     if endpoint is None:
         return "extractive: no LLM configured"
-    model, base_url, _ = endpoint
+    model, base_url = endpoint
     return f"llm: {model} @ {public_url(base_url)}"
 
 
-def chat(llm: LLM, messages: list[ChatMessage]) -> str:
+def chat(llm: ChatModel, messages: Sequence[Message]) -> str:
     """The model's full reply to `messages`; `LLMUnavailableError` on any failure or deadline."""
-    budget = _budget(llm)
+    budget = llm.budget
     events: queue.Queue[Event] = queue.Queue()
 
     def call() -> None:
         try:
-            events.put(("done", llm.chat(messages).message.content or ""))  # "" comes as None
+            response = llm.client.chat.completions.create(
+                model=llm.model, messages=_payload(messages), temperature=TEMPERATURE
+            )
+            events.put(("done", response.choices[0].message.content or ""))  # "" comes as None
         except Exception as exc:  # noqa: BLE001 - handed to the caller's thread
             events.put(("error", exc))
 
@@ -104,17 +133,16 @@ def chat(llm: LLM, messages: list[ChatMessage]) -> str:
     return str(event[1])
 
 
-def stream_chat(llm: LLM, messages: list[ChatMessage]) -> Iterator[str]:
+def stream_chat(llm: ChatModel, messages: Sequence[Message]) -> Iterator[str]:
     """Yield the reply's text deltas as they arrive; `LLMUnavailableError` on any failure.
 
     The request starts on the first `next()`. Stopping early (break/close) abandons the stream.
     """
-    budget = _budget(llm)
     events: queue.Queue[Event] = queue.Queue()
     cancel = threading.Event()
     _spawn(lambda: _produce(llm, messages, events, cancel))
     try:
-        yield from _consume(events, budget, strict=_client_of(llm) is not None)
+        yield from _consume(events, llm.budget)
     finally:
         cancel.set()
 
@@ -127,7 +155,7 @@ def public_url(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Budget:
+class Budget:
     """How long one call may take, and where it goes, for deadlines and messages."""
 
     url: str
@@ -139,52 +167,23 @@ class _Budget:
         return self.timeout_s * (self.retries + 1)
 
 
-def _endpoint(settings: Settings) -> tuple[str, str, bool] | None:
-    """(model, base URL, is an OpenAI-compatible server) for the configured LLM, if any."""
+def _endpoint(settings: Settings) -> tuple[str, str] | None:
+    """(model, base URL) for the configured LLM, if any."""
     if settings.openai_base_url and settings.llm_model:
-        return settings.llm_model, settings.openai_base_url, True
+        return settings.llm_model, settings.openai_base_url
     if settings.openai_api_key:
         base_url = settings.openai_base_url or OPENAI_DEFAULT_BASE_URL
-        return settings.llm_model or OPENAI_DEFAULT_MODEL, base_url, False
+        return settings.llm_model or OPENAI_DEFAULT_MODEL, base_url
     return None
 
 
-def _client_kwargs(settings: Settings, base_url: str) -> dict[str, Any]:
-    """Constructor arguments: openai clients do the retrying, llama-index's own layer is off."""
-    import openai
-
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else NO_KEY
-    options: dict[str, Any] = {
-        "api_key": key,
-        "base_url": base_url,
-        "timeout": settings.llm_timeout_s,
-        "max_retries": settings.llm_max_retries,
-    }
-    return {
-        "api_key": key,
-        "api_base": base_url,
-        "timeout": settings.llm_timeout_s,
-        "max_retries": 0,
-        "openai_client": openai.OpenAI(**options),
-        "async_openai_client": openai.AsyncOpenAI(**options),
-    }
-
-
-def _client_of(llm: LLM) -> Any | None:
-    """The openai client behind a llama-index OpenAI/OpenAILike LLM; None for other LLMs."""
-    get_client = getattr(llm, "_get_client", None)
-    return get_client() if callable(get_client) else None
-
-
-def _budget(llm: LLM) -> _Budget:
-    """Read the timeout and retry count the openai client will really use."""
-    client = _client_of(llm)
-    timeout = getattr(client, "timeout", None) or getattr(llm, "timeout", None)
-    timeout_s = getattr(timeout, "read", timeout)  # a float, or an httpx.Timeout
-    retries = getattr(client, "max_retries", None)
-    retries = getattr(llm, "max_retries", 0) if retries is None else retries
-    url = str(getattr(llm, "api_base", None) or getattr(client, "base_url", "") or "(unknown)")
-    return _Budget(public_url(url), float(timeout_s or DEFAULT_TIMEOUT_S), int(retries))
+def _payload(messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
+    """The openai wire format; a role may be a str enum (llama-index's `ChatMessage`)."""
+    return [
+        cast("ChatCompletionMessageParam",
+             {"role": str(getattr(m.role, "value", m.role)), "content": m.content or ""})
+        for m in messages
+    ]
 
 
 def _spawn(target: Callable[[], None]) -> None:
@@ -194,20 +193,26 @@ def _spawn(target: Callable[[], None]) -> None:
 
 
 def _produce(
-    llm: LLM, messages: list[ChatMessage], events: queue.Queue[Event], cancel: threading.Event
+    llm: ChatModel, messages: Sequence[Message], events: queue.Queue[Event], cancel: threading.Event
 ) -> None:
     """Worker thread: forward each streamed chunk as an event, then "end" or "error"."""
     try:
-        for response in llm.stream_chat(messages):
+        stream = llm.client.chat.completions.create(
+            model=llm.model, messages=_payload(messages), temperature=TEMPERATURE, stream=True
+        )
+        for chunk in stream:
             if cancel.is_set():
+                stream.close()
                 return
-            events.put(("chunk", response.delta or "", _finish_reason(response.raw)))
+            choice = chunk.choices[0] if chunk.choices else None
+            delta = choice.delta.content if choice and choice.delta else None
+            events.put(("chunk", delta or "", choice.finish_reason if choice else None))
         events.put(("end",))
     except Exception as exc:  # noqa: BLE001 - handed to the consumer
         events.put(("error", exc))
 
 
-def _consume(events: queue.Queue[Event], budget: _Budget, strict: bool) -> Iterator[str]:
+def _consume(events: queue.Queue[Event], budget: Budget) -> Iterator[str]:
     """Yield deltas; the first chunk may take the whole deadline, later ones `timeout_s` each."""
     wait, finished = budget.deadline_s, False
     while True:
@@ -215,7 +220,7 @@ def _consume(events: queue.Queue[Event], budget: _Budget, strict: bool) -> Itera
         if event[0] == "error":
             raise _unavailable(event[1], budget, budget.timeout_s, streaming=True)  # a stream is not retried
         if event[0] == "end":
-            if strict and not finished:
+            if not finished:
                 raise _fail(budget, "stream ended early (no finish_reason)")
             return
         _, delta, finish_reason = event
@@ -225,27 +230,21 @@ def _consume(events: queue.Queue[Event], budget: _Budget, strict: bool) -> Itera
             yield delta
 
 
-def _next_event(events: queue.Queue[Event], wait_s: float, budget: _Budget) -> Event:
+def _next_event(events: queue.Queue[Event], wait_s: float, budget: Budget) -> Event:
     try:
         return events.get(timeout=wait_s)
     except queue.Empty:
         raise _fail(budget, f"timed out after {wait_s:.1f} s") from None
 
 
-def _finish_reason(raw: Any) -> str | None:
-    """The finish_reason of an openai ChatCompletionChunk, if it carries one."""
-    choices = getattr(raw, "choices", None) or []
-    return getattr(choices[0], "finish_reason", None) if choices else None
-
-
-def _fail(budget: _Budget, reason: str) -> LLMUnavailableError:
+def _fail(budget: Budget, reason: str) -> LLMUnavailableError:
     message = f"model server at {budget.url} {reason}"
     log.warning("%s", message)
     return LLMUnavailableError(message)
 
 
 def _unavailable(
-    exc: BaseException, budget: _Budget, limit_s: float, streaming: bool
+    exc: BaseException, budget: Budget, limit_s: float, streaming: bool
 ) -> LLMUnavailableError:
     """`limit_s` is the client's limit that ran out, reported instead of the measured wait,
     which thread scheduling blurs by a few tenths."""
@@ -254,7 +253,7 @@ def _unavailable(
     return error
 
 
-def _reason(exc: BaseException, budget: _Budget, limit_s: float, streaming: bool) -> str:
+def _reason(exc: BaseException, budget: Budget, limit_s: float, streaming: bool) -> str:
     """A few words on what went wrong, from the openai/httpx exception."""
     import httpx
     import openai

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from rag.datewords import MONTHS, WEEKDAYS
+
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?:\s+(?:[A-Z]\.\s+)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?)+\b")
 
 _NOT_NAME_TEXT = """
@@ -15,13 +17,12 @@ _NOT_NAME_TEXT = """
     Commission Committee Council Bureau Agency Institute Office Administration Group Working Counternarcotics
     Centers Center Control Prevention Disease Drug Enforcement National International Narcotics Lab Laboratory Forensic
     Science Guesthouse Diaoyutai Commerce Justice Treasury Institution Brookings Communist Party News Press Associated
-    Times Photo Images Getty Pool Video Review Consider January February March April May June July August September
-    October November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday China Chinese America American
+    Times Photo Images Getty Pool Video Review Consider China Chinese America American
     Americans Beijing Washington Mexico Taiwan Xinjiang San Francisco Toronto Canada Europe European Ukraine Afghan
     Afghanistan Muslim Uyghurs Republicans Democrats Thanksgiving Metro Station Guard Zero Units
     CIA NATO Nato Wire Post Ledger Journal Herald Tribune Gazette Daily Republic Street Avenue Road City County University School Hospital Police Fire Army Navy Air Force
 """
-NOT_NAME_WORDS = frozenset(_NOT_NAME_TEXT.split())
+NOT_NAME_WORDS = frozenset(_NOT_NAME_TEXT.split()) | frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
 def person_names(text: str) -> list[str]:

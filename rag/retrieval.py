@@ -11,15 +11,15 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from ingest.manifest import Manifest
 from rag.dedupe import containment, shingles
-from rag.keyword import KeywordIndex
-from rag.store import ChunkStore, StoredChunk
-from rag.types import Passage, SearchFilter, SourceRef
+from rag.index.keyword import KeywordIndex
+from rag.index.manifest import Manifest
+from rag.index.protocols import ChunkReader, Embedder
+from rag.index.store import StoredChunk
+from rag.index.types import Passage, SearchFilter, SourceRef
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class RetrievalConfig:
 
 
 @dataclass
-class _Snapshot:
+class Snapshot:
     """The committed chunks of one manifest generation, with the BM25 index over them."""
 
     generation: int
@@ -43,15 +43,16 @@ class _Snapshot:
 
 
 class HybridRetriever:
-    def __init__(self, store: ChunkStore, manifest: Manifest, embedder: Any, config: RetrievalConfig = RetrievalConfig()):
+    def __init__(self, store: ChunkReader, manifest: Manifest, embedder: Embedder,
+                 config: RetrievalConfig = RetrievalConfig()) -> None:
         self.store, self.manifest, self.embedder, self.config = store, manifest, embedder, config
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Snapshot | None = None
         self.embed_query = functools.lru_cache(maxsize=512)(self._embed_query)
 
     def _embed_query(self, text: str) -> tuple[float, ...]:
         return tuple(self.embedder.get_query_embedding(text))
 
-    def snapshot(self) -> _Snapshot:
+    def snapshot(self) -> Snapshot:
         """Current committed chunks; rebuilt only when an ingest has committed something new."""
         generation = self.manifest.generation()
         if self._snapshot is None or self._snapshot.generation != generation:
@@ -60,15 +61,15 @@ class HybridRetriever:
             self._snapshot = self._build_snapshot(generation)
         return self._snapshot
 
-    def _build_snapshot(self, generation: int) -> _Snapshot:
+    def _build_snapshot(self, generation: int) -> Snapshot:
         committed = self.manifest.committed_versions()
-        chunks = [c for c in self.store.all_chunks() if committed.get(c.meta.get("path")) == c.meta.get("file_sha")]
+        chunks = [c for c in self.store.all_chunks() if committed.get(str(c.meta.get("path"))) == c.meta.get("file_sha")]
         chunks.sort(key=lambda c: (c.meta.get("article_id", ""), c.meta.get("position", 0)))
         fields = {
             key: np.array([str(c.meta.get(key, "")) for c in chunks], dtype=object)
             for key in ("article_id", "outlet", "source", "date")
         }
-        return _Snapshot(
+        return Snapshot(
             generation,
             chunks,
             {c.chunk_id: i for i, c in enumerate(chunks)},
@@ -84,12 +85,12 @@ class HybridRetriever:
         fused = self._fuse(dense, [pos for pos, _ in keyword])
         similarity = dict(dense)
         passages = [
-            _passage(snap.chunks[pos], score, ranks, similarity.get(pos), fused_rank)
+            passage_from_chunk(snap.chunks[pos], score, ranks, similarity.get(pos), fused_rank)
             for fused_rank, (pos, score, ranks) in enumerate(fused, start=1)
         ]
         return collapse_duplicates(passages, k, self.config.duplicate_containment)
 
-    def _dense(self, question: str, snap: _Snapshot, allowed: np.ndarray) -> list[tuple[int, float]]:
+    def _dense(self, question: str, snap: Snapshot, allowed: np.ndarray) -> list[tuple[int, float]]:
         """(chunk position, cosine) for the nearest committed chunks that pass the filter."""
         if not snap.chunks:
             return []
@@ -114,7 +115,7 @@ class HybridRetriever:
         return [(pos, scores[pos], (ranks[pos][0], ranks[pos][1])) for pos in best]
 
 
-def _filter_mask(snap: _Snapshot, filters: SearchFilter | None) -> np.ndarray:
+def _filter_mask(snap: Snapshot, filters: SearchFilter | None) -> np.ndarray:
     mask = np.ones(len(snap.chunks), dtype=bool)
     if filters is None or filters.is_empty():
         return mask
@@ -129,7 +130,14 @@ def _filter_mask(snap: _Snapshot, filters: SearchFilter | None) -> np.ndarray:
     return mask
 
 
-def _passage(chunk: StoredChunk, score: float, ranks: tuple[int | None, int | None], similarity: float | None, fused_rank: int) -> Passage:
+def passage_from_chunk(
+    chunk: StoredChunk,
+    score: float = 0.0,
+    ranks: tuple[int | None, int | None] = (None, None),
+    similarity: float | None = None,
+    fused_rank: int = 0,
+) -> Passage:
+    """A stored chunk as a `Passage`; the ranking fields stay empty for an unranked chunk."""
     meta = chunk.meta
     return Passage(
         chunk_id=chunk.chunk_id,

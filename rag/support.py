@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from rag.datewords import MONTH_NAMES
 from rag.names import person_names
 from rag.text import content_terms, numbers, split_sentences
 
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _ONE_MARKER = re.compile(r"\[(\d+)\]")
 _ATTRIBUTION = re.compile(r" \(reported by [^)]*\)")
-RESOLVED_DATE = re.compile(r" \((?:\d{1,2} )?(?:January|February|March|April|May|June|July|August|September|October|November|December)(?: \d{4})?\)")
+RESOLVED_DATE = re.compile(rf" \((?:\d{{1,2}} )?(?:{MONTH_NAMES})(?: \d{{4}})?\)")
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ marker gets one if some passage supports it. The caller renumbers afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rag.answers import NOT_COVERED
+from rag.index.types import Citation, Passage
 from rag.support import SupportConfig, answer_sentences, claim_text, supports
 from rag.text import content_terms, split_sentences
-from rag.types import Citation, Passage
 
 MIN_CLAIM_TERMS = 3
 
@@ -48,8 +48,6 @@ def verify_generated(text: str, passages: list[Passage], embedder: Any, cfg: Sup
 
 def narrow_quotes(citations: list[Citation], text: str) -> list[Citation]:
     """Quote the sentence of each cited passage that best matches what it is cited for."""
-    from dataclasses import replace
-
     claims: dict[int, str] = {}
     for sentence, cited in answer_sentences(text):
         for n in cited:

@@ -35,7 +35,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample corpus ingested once into a session-wide index directory."""
     from ingest.pipeline import ingest_path
-    from rag.config import load_settings
+    from rag.index.settings import load_settings
 
     index_dir = tmp_path_factory.mktemp("sample-index")
     report = ingest_path(SAMPLE_CORPUS, load_settings(index_dir=index_dir), progress=False)
@@ -47,7 +47,7 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample_rag(sample_index: Path):
     """A `Rag` over the sample index in extractive mode (no LLM configured)."""
     from rag.api import Rag
-    from rag.config import Settings
+    from rag.index.settings import Settings
 
     return Rag(Settings(index_dir=sample_index))
 
@@ -58,7 +58,7 @@ def newswire_rag(tmp_path_factory: pytest.TempPathFactory):
     from eval.goldset import load_set
     from ingest.pipeline import ingest_path
     from rag.api import Rag
-    from rag.config import Settings
+    from rag.index.settings import Settings
 
     index_dir = tmp_path_factory.mktemp("newswire-index")
     report = ingest_path(load_set("newswire").corpus_dir, Settings(index_dir=index_dir), progress=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answers import resolve_markers
-from rag.errors import InvalidQuestionError
-from rag.types import Answer, Passage, TextDelta
+from rag.index.errors import InvalidQuestionError
+from rag.index.types import Answer, Passage, TextDelta
 
 DELEGATION = "Who led the U.S. delegation to Beijing?"
 

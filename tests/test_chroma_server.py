@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from rag.api import Rag
-from rag.config import Settings
-from rag.errors import RagError
+from rag.index.errors import RagError
+from rag.index.settings import Settings
 from tests.conftest import SAMPLE_CORPUS
 from tests.test_crash_safety import index_problems
 

@@ -116,8 +116,8 @@ def index_problems(settings: Any, *, allow_uncommitted: bool = False) -> list[st
     `allow_uncommitted` tolerates pending rows and uncommitted chunks (right after a kill, before
     the next ingest sweeps them), but still requires committed files to be whole.
     """
-    from ingest.manifest import Manifest
-    from rag.store import ChunkStore
+    from rag.index.manifest import Manifest
+    from rag.index.store import ChunkStore
 
     manifest = Manifest(settings.manifest_path)
     try:
@@ -145,8 +145,8 @@ def index_problems(settings: Any, *, allow_uncommitted: bool = False) -> list[st
 
 def uncommitted_chunks(settings: Any) -> tuple[int, int]:
     """(pending rows, chunks of versions the manifest has not committed)."""
-    from ingest.manifest import Manifest
-    from rag.store import ChunkStore
+    from rag.index.manifest import Manifest
+    from rag.index.store import ChunkStore
 
     manifest = Manifest(settings.manifest_path)
     try:
@@ -159,10 +159,10 @@ def uncommitted_chunks(settings: Any) -> tuple[int, int]:
 
 def answer_problems(settings: Any, embedder: Any, question: str) -> tuple[int, list[str]]:
     """Ask with a fresh `Rag`; every passage it used must be a committed file version."""
-    from ingest.manifest import Manifest
     from rag.api import Rag
-    from rag.errors import IndexMissingError
-    from rag.store import ChunkStore
+    from rag.index.errors import IndexMissingError
+    from rag.index.manifest import Manifest
+    from rag.index.store import ChunkStore
 
     rag = Rag(settings, embedder=embedder)
     try:
@@ -209,7 +209,7 @@ def start_ingest(folder: Path, index_dir: Path, log: Path) -> subprocess.Popen[b
     env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", str(folder)],
+        return subprocess.Popen([sys.executable, "-m", "ui.cli", "ingest", str(folder)],
                                 cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -264,7 +264,7 @@ def run_trial(number: int, folder: Path, settings: Any, embedder: Any, rng: rand
 
 def run_trials(workdir: Path, trials: int, seed: int, generated: int, changed: int, embedder: Any) -> list[Trial]:
     """Trial 0 kills the very first ingest of a fresh index; later trials kill re-ingests."""
-    from rag.config import Settings
+    from rag.index.settings import Settings
 
     folder = workdir / "corpus"
     make_corpus(folder, generated, seed)
@@ -326,9 +326,9 @@ class _Killed(BaseException):
 def test_kill_before_commit_then_revert_keeps_the_file(tmp_path: Path, sample_rag, monkeypatch) -> None:
     """Killed after the old chunks were deleted but before the commit; the user then reverts the
     file. The committed (old) version must still have its chunks."""
-    from ingest.manifest import Manifest
     from ingest.pipeline import ingest_path
-    from rag.config import Settings
+    from rag.index.manifest import Manifest
+    from rag.index.settings import Settings
 
     folder = tmp_path / "corpus"
     make_corpus(folder, 0, seed=1)
@@ -354,7 +354,7 @@ def test_kill_before_commit_then_revert_keeps_the_file(tmp_path: Path, sample_ra
 def test_a_running_rag_sees_chunks_ingested_by_another_process(tmp_path: Path, sample_rag) -> None:
     from ingest.pipeline import ingest_path
     from rag.api import Rag
-    from rag.config import Settings
+    from rag.index.settings import Settings
 
     folder = tmp_path / "corpus"
     make_corpus(folder, 0, seed=1)

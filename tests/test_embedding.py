@@ -16,16 +16,10 @@ import numpy as np
 import pytest
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from rag.config import Settings
-from rag.embedding import (
-    MAX_WORD_PIECES,
-    default_model_cache_dir,
-    get_embedder,
-    get_tokenizer,
-    onnx_embedder,
-    torch_embedder,
-)
-from rag.onnx_embedder import OnnxMiniLMEmbedding, _write_atomically, ensure_model
+from rag.index.embedding import get_embedder, onnx_embedder, torch_embedder
+from rag.index.minilm import MAX_WORD_PIECES, default_model_cache_dir, get_tokenizer
+from rag.index.onnx_embedder import OnnxMiniLMEmbedding, _write_atomically, ensure_model
+from rag.index.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "data" / "corpus"
@@ -118,8 +112,8 @@ def test_async_matches_sync(fp32: OnnxMiniLMEmbedding, texts: list[str]) -> None
 def test_onnx_path_does_not_import_torch(cache_dir: Path) -> None:
     code = (
         "import sys\n"
-        "from rag.config import Settings\n"
-        "from rag.embedding import get_embedder\n"
+        "from rag.index.settings import Settings\n"
+        "from rag.index.embedding import get_embedder\n"
         "e = get_embedder(Settings())\n"
         "assert len(e.get_query_embedding('Who led the delegation?')) == 384\n"
         "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n"

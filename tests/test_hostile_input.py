@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from rag.api import Rag
-from rag.config import Settings
-from rag.errors import InvalidQuestionError
+from rag.index.errors import InvalidQuestionError
+from rag.index.settings import Settings
 from tests.conftest import REPO
 from tests.hostile_files import BIG_BYTES, PAYLOADS, Case, make_hostile_folder, restore_permissions
 from tests.test_crash_safety import fresh_chroma, index_problems
@@ -38,7 +38,7 @@ INGEST_SCRIPT = """
 import json, sys
 from pathlib import Path
 from ingest.pipeline import ingest_path
-from rag.config import Settings
+from rag.index.settings import Settings
 report = ingest_path(Path(sys.argv[1]), Settings(index_dir=Path(sys.argv[2])), progress=False)
 print(json.dumps({"files": report.files, "errors": report.errors}))
 """
@@ -77,7 +77,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Case], dict,
 
 
 def _chunk_text(settings: Settings) -> str:
-    from rag.store import ChunkStore
+    from rag.index.store import ChunkStore
 
     return "\n".join(c.text + " " + str(c.meta.get("title", "")) for c in ChunkStore(settings).all_chunks())
 

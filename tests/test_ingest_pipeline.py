@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import Chunker, embed_text, word_piece_counter
-from ingest.manifest import Manifest
 from ingest.pipeline import IngestError, ingest_path
-from rag.config import Settings
-from rag.store import ChunkStore
+from rag.index.manifest import Manifest
+from rag.index.settings import Settings
+from rag.index.store import ChunkStore
 from tests.conftest import SAMPLE_CORPUS
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from rag.api import Rag
-from rag.config import load_settings
-from rag.types import Answer, TextDelta
+from rag.index.settings import load_settings
+from rag.index.types import Answer, TextDelta
 
 DELEGATION = "Who led the U.S. delegation to Beijing?"
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from llama_index.core.llms import ChatMessage
 
-from rag.config import Settings, load_settings
-from rag.errors import ConfigError, LLMUnavailableError
+from rag.index.errors import ConfigError, LLMUnavailableError
+from rag.index.settings import Settings, load_settings
 from rag.llm import build_llm, chat, describe_llm, stream_chat
 from tests.openai_server import DEFAULT_REPLY, OpenAIServer
 

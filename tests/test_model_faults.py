@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from rag.api import Rag
-from rag.config import load_settings
-from rag.types import Answer, TextDelta
+from rag.index.settings import load_settings
+from rag.index.types import Answer, TextDelta
 from tests.openai_server import OpenAIServer
 
 QUESTION = "Who led the U.S. delegation to Beijing?"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from rag.api import Rag
-from rag.config import Settings, load_settings
+from rag.index.settings import Settings, load_settings
 from rag.support import answer_sentences, claim_text
 from tests.conftest import SAMPLE_CORPUS
 from tests.openai_server import OpenAIServer

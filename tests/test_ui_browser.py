@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from rag.config import Settings
+from rag.index.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent

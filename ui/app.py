@@ -16,8 +16,8 @@ from typing import Any
 import gradio as gr
 
 from rag.api import Rag
-from rag.errors import RagError
-from rag.types import ArticleInfo, Passage
+from rag.index.errors import RagError
+from rag.index.types import ArticleInfo, Passage
 from ui import render
 from ui.chat import (
     StopRequests,

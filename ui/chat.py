@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from rag.api import Rag
-from rag.errors import InvalidQuestionError, RagError
-from rag.types import Answer, Citation, SearchFilter, TextDelta
+from rag.index.errors import InvalidQuestionError, RagError
+from rag.index.types import Answer, Citation, SearchFilter, TextDelta
 
 log = logging.getLogger(__name__)
 

@@ -26,14 +26,14 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rag.api import Rag
-from rag.config import Settings
-from rag.errors import (
+from rag.index.errors import (
     ConfigError,
     IndexMissingError,
     IndexUnavailableError,
     InvalidQuestionError,
     RagError,
 )
+from rag.index.settings import Settings
 from ui.app import CSS, build_app
 from ui.uploads import MAX_UPLOAD_BYTES
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.config import Settings
+from rag.index.settings import Settings
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024

@@ -7,14 +7,14 @@ own default embedding function (which would download a model) is never used.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
-from rag.config import Settings
-from rag.errors import ConfigError, IndexMissingError, IndexUnavailableError
+from rag.index.errors import ConfigError, IndexMissingError, IndexUnavailableError
+from rag.index.settings import Settings
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -29,6 +29,16 @@ class StoredChunk:
     chunk_id: str
     text: str
     meta: dict[str, Any]
+
+
+T = TypeVar("T")
+
+
+def _included(field: list[T] | None) -> list[T]:
+    """Chroma types every result field as optional; the ones we asked for in `include` are there."""
+    if field is None:
+        raise ValueError("Chroma returned a result without a field it was asked to include")
+    return field
 
 
 def _is_connection_error(exc: Exception) -> bool:
@@ -106,11 +116,11 @@ class ChunkStore:
         with self.reachable():
             return self.collection.count()
 
-    def add(self, nodes: list[BaseNode]) -> None:
+    def add(self, nodes: Sequence[BaseNode]) -> None:
         """Write embedded llama-index nodes through llama-index's own Chroma adapter."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        ChromaVectorStore(chroma_collection=self.collection).add(nodes)
+        ChromaVectorStore(chroma_collection=self.collection).add(list(nodes))
 
     def delete_file(self, path: str, except_sha: str | None = None) -> None:
         """Delete a file's chunks, optionally keeping one version of it."""
@@ -122,7 +132,7 @@ class ChunkStore:
     def delete_version(self, path: str, sha: str) -> None:
         self.collection.delete(where={"$and": [{"path": path}, {"file_sha": sha}]})
 
-    def query(self, embedding: list[float], n: int, where: dict[str, Any] | None) -> list[tuple[StoredChunk, float]]:
+    def query(self, embedding: Sequence[float], n: int, where: dict[str, Any] | None) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks with their cosine similarity."""
         if n <= 0:
             return []
@@ -133,7 +143,8 @@ class ChunkStore:
                 where=where or None,
                 include=["documents", "metadatas", "distances"],
             )
-        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+        rows = zip(result["ids"][0], _included(result["documents"])[0], _included(result["metadatas"])[0],
+                   _included(result["distances"])[0])
         return [(StoredChunk(cid, doc or "", dict(meta or {})), 1.0 - dist) for cid, doc, meta, dist in rows]
 
     def all_chunks(self, where: dict[str, Any] | None = None, batch: int = 5000) -> list[StoredChunk]:
@@ -145,7 +156,7 @@ class ChunkStore:
                 page = self.collection.get(
                     where=where or None, include=["documents", "metadatas"], limit=batch, offset=offset
                 )
-            for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"]):
+            for cid, doc, meta in zip(page["ids"], _included(page["documents"]), _included(page["metadatas"])):
                 chunks.append(StoredChunk(cid, doc or "", dict(meta or {})))
             if len(page["ids"]) < batch:
                 return chunks

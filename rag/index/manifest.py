@@ -1,6 +1,6 @@
 """The ingest manifest: which version of each file is committed to the index.
 
-A SQLite file beside the Chroma index. Writing a file's chunks and flipping its manifest row are
+A SQLite file (`manifest.sqlite3`) beside the Chroma index. Writing a file's chunks and flipping its manifest row are
 separate steps, so the row is the commit point: queries only trust chunks whose (path, file_sha)
 matches a committed row, and a `pending` row records a file whose write began but did not commit,
 so the next ingest can sweep what a killed run left behind.
@@ -11,12 +11,16 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from ingest.article import Article
+MANIFEST_FILE = "manifest.sqlite3"
+LEGACY_MANIFEST_FILE = "manifest.json"
+"""Indexes built before the rename hold the same SQLite database under this misleading name."""
+SQLITE_SIDECARS = ("-wal", "-shm")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -30,6 +34,16 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 INSERT OR IGNORE INTO meta VALUES ('writer_pid', 0);
 """
+
+
+class ArticleFields(Protocol):
+    """What the manifest keeps of an article (ingest's `Article` has these and more)."""
+
+    title: str
+    outlet: str
+    date: str
+    byline: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,7 @@ class Manifest:
 
     def __init__(self, db_path: Path) -> None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
+        migrate_legacy_name(db_path)
         self._db = sqlite3.connect(db_path, timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -69,10 +84,10 @@ class Manifest:
         return int(self._db.execute("SELECT value FROM meta WHERE key='writer_pid'").fetchone()[0])
 
     def files(self, root: str | None = None) -> dict[str, FileRecord]:
-        sql, args = "SELECT * FROM files", ()
-        if root is not None:
-            sql, args = "SELECT * FROM files WHERE root = ?", (root,)
-        rows = self._db.execute(sql, args).fetchall()
+        if root is None:
+            rows = self._db.execute("SELECT * FROM files").fetchall()
+        else:
+            rows = self._db.execute("SELECT * FROM files WHERE root = ?", (root,)).fetchall()
         return {row[0]: FileRecord(*row[:6]) for row in rows}
 
     def committed_versions(self) -> dict[str, str]:
@@ -93,7 +108,7 @@ class Manifest:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?)", (path, sha))
 
-    def commit(self, record: FileRecord, articles: list[tuple[str, Article, int]], keep_pending: bool = False) -> None:
+    def commit(self, record: FileRecord, articles: Sequence[tuple[str, ArticleFields, int]], keep_pending: bool = False) -> None:
         """Make `record` the visible version of its file; `articles` is (article_id, article, chunks).
 
         `keep_pending` leaves the intent row in place while the caller still has cleanup to do.
@@ -126,6 +141,22 @@ class Manifest:
     def clear_pending(self, path: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM pending WHERE path = ?", (path,))
+
+
+def migrate_legacy_name(db_path: Path) -> None:
+    """Rename an old index's `manifest.json` (and its WAL files) to `db_path`; nothing is re-embedded.
+
+    The sidecars go first and the database last, so a process that sees `db_path` also sees its
+    WAL; two processes racing to rename just find the file already moved.
+    """
+    legacy = db_path.with_name(LEGACY_MANIFEST_FILE)
+    if db_path.exists() or not legacy.exists():
+        return
+    for suffix in (*SQLITE_SIDECARS, ""):
+        try:
+            os.rename(f"{legacy}{suffix}", f"{db_path}{suffix}")
+        except FileNotFoundError:
+            pass
 
 
 def _bump_generation(db: sqlite3.Connection) -> None:

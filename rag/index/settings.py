@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag.index.manifest import MANIFEST_FILE
+
 
 class Settings(BaseSettings):
     """Typed, frozen configuration. Field names map to `RAG_<NAME>` variables."""
@@ -45,7 +47,7 @@ class Settings(BaseSettings):
 
     @property
     def manifest_path(self) -> Path:
-        return self.index_dir / "manifest.json"
+        return self.index_dir / MANIFEST_FILE
 
     @property
     def chroma_dir(self) -> Path:

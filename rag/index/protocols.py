@@ -1,0 +1,47 @@
+"""What the pipeline needs from an embedder and a chunk store, as typing protocols.
+
+Ingest, retrieval and answering are written against these, not against `ChunkStore` or a
+llama-index class, so a test double or another back end only has to provide these methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import BaseNode
+
+    from rag.index.store import StoredChunk
+
+
+class Embedder(Protocol):
+    """Turns text into L2-normalised vectors (llama-index's `BaseEmbedding` satisfies this)."""
+
+    def get_query_embedding(self, query: str) -> list[float]: ...
+
+    def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False,
+                                 **kwargs: Any) -> list[list[float]]: ...
+
+
+class ChunkWriter(Protocol):
+    """The writes ingest makes: add a file version's chunks, delete old or partial versions."""
+
+    def add(self, nodes: Sequence[BaseNode]) -> None: ...
+
+    def delete_file(self, path: str, except_sha: str | None = None) -> None: ...
+
+    def delete_version(self, path: str, sha: str) -> None: ...
+
+
+class ChunkReader(Protocol):
+    """The reads retrieval makes: nearest chunks, every chunk, and a view of other writers."""
+
+    def query(self, embedding: Sequence[float], n: int,
+              where: dict[str, Any] | None) -> list[tuple[StoredChunk, float]]: ...
+
+    def all_chunks(self, where: dict[str, Any] | None = None, batch: int = 5000) -> list[StoredChunk]: ...
+
+    def refresh(self) -> None: ...
+
+    def require_content(self) -> None: ...

@@ -1,0 +1,45 @@
+"""An index built when the manifest was named `manifest.json` opens as is: renamed, not re-embedded."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ingest.pipeline import ingest_path
+from rag.api import Rag
+from rag.index.manifest import LEGACY_MANIFEST_FILE, MANIFEST_FILE, FileRecord, Manifest
+from rag.index.settings import Settings
+from tests.conftest import SAMPLE_CORPUS
+
+
+def test_old_index_is_renamed_and_nothing_is_reingested(sample_index: Path, sample_rag: Rag,
+                                                         tmp_path: Path) -> None:
+    index = tmp_path / "old-index"
+    shutil.copytree(sample_index, index)
+    for suffix in ("", "-wal", "-shm"):  # the database and any SQLite sidecar files it has
+        if (index / f"{MANIFEST_FILE}{suffix}").exists():
+            (index / f"{MANIFEST_FILE}{suffix}").rename(index / f"{LEGACY_MANIFEST_FILE}{suffix}")
+    settings = Settings(index_dir=index)
+    assert settings.manifest_path == index / MANIFEST_FILE
+
+    report = ingest_path(SAMPLE_CORPUS, settings, embedder=sample_rag.embedder, progress=False)
+
+    assert (report.files, report.chunks, report.skipped, report.errors) == (0, 0, 5, [])
+    assert not (index / LEGACY_MANIFEST_FILE).exists()
+    assert (index / MANIFEST_FILE).exists()
+    passages = Rag(settings, embedder=sample_rag.embedder).retrieve("delegation to Beijing", k=3)
+    assert passages
+
+
+def test_an_existing_new_manifest_wins_over_a_stale_old_one(tmp_path: Path) -> None:
+    record = FileRecord("/a.txt", "/", "a.txt", "sha-new", 1, 2)
+    new = Manifest(tmp_path / MANIFEST_FILE)
+    new.commit(record, [])
+    new.close()
+    (tmp_path / LEGACY_MANIFEST_FILE).write_bytes(b"stale")
+
+    reopened = Manifest(tmp_path / MANIFEST_FILE)
+
+    assert reopened.committed_versions() == {"/a.txt": "sha-new"}
+    assert (tmp_path / LEGACY_MANIFEST_FILE).read_bytes() == b"stale"
+    reopened.close()
