@@ -160,7 +160,9 @@ def ref_hits(source: str, title: str, supporting: Sequence[dict[str, Any]]) -> b
     return False
 
 
-def first_hit(passages: Sequence[tuple[str, str, list[tuple[str, str]]]], supporting: Sequence[dict[str, Any]]) -> int | None:
+def first_hit(
+    passages: Sequence[tuple[str, str, list[tuple[str, str]]]], supporting: Sequence[dict[str, Any]]
+) -> int | None:
     """1-based rank of the first passage (or one of its duplicates) from a supporting article."""
     for rank, (source, title, dups) in enumerate(passages, start=1):
         if ref_hits(source, title, supporting) or any(ref_hits(s, t, supporting) for s, t in dups):
@@ -255,8 +257,10 @@ def query_rounds(rag: Any, plain: Any, questions: list[str], rounds: int) -> dic
             clear()
             extractive.clear_sentence_cache()
             ms["ours_ask_cold_cache"].append(timed_ms(lambda q=q: rag.ask(q), cpu["ours_ask_cold_cache"]))
-    return {n: latency(ms[n]) | {"cpu_p50_ms": rounded(percentile(cpu[n], 50)), "samples_ms": [round(v, 2) for v in ms[n]]}
-            for n in names}
+    return {
+        n: latency(ms[n]) | {"cpu_p50_ms": rounded(percentile(cpu[n], 50)), "samples_ms": [round(v, 2) for v in ms[n]]}
+        for n in names
+    }
 
 
 def hit_rounds(rag: Any, plain: Any, items: list[dict[str, Any]], corpus: Path, k: int) -> dict[str, Any]:
@@ -287,15 +291,20 @@ def cold_rounds(ours_index: Path, theirs_index: Path | None, question: str, runs
     """New process to printed answer: `rag ask` vs a script that loads the persisted plain index."""
     ours, theirs = [], []
     for _ in range(runs):
-        result = run_measured([sys.executable, "-m", "ui.cli", "ask", question], bench_env(RAG_INDEX_DIR=str(ours_index)))
+        result = run_measured(
+            [sys.executable, "-m", "ui.cli", "ask", question], bench_env(RAG_INDEX_DIR=str(ours_index))
+        )
         if result["rc"] != 0 or not result["stdout"].strip():
             raise RuntimeError(f"rag ask failed: {result['stderr'][-2000:]}")
         ours.append(result)
         if theirs_index is not None:
             theirs.append(run_measured(worker_cmd("ask-theirs", str(theirs_index), question), bench_env()))
             last_json(theirs[-1])
-    pick = lambda rs: {"wall_s": [round(r["wall_s"], 3) for r in rs], "wall_s_median": rounded(statistics.median(r["wall_s"] for r in rs), 3) if rs else None,
-                       "peak_rss_mb_max": rounded(max((r["peak_rss_mb"] for r in rs), default=None))}
+    pick = lambda rs: {
+        "wall_s": [round(r["wall_s"], 3) for r in rs],
+        "wall_s_median": rounded(statistics.median(r["wall_s"] for r in rs), 3) if rs else None,
+        "peak_rss_mb_max": rounded(max((r["peak_rss_mb"] for r in rs), default=None)),
+    }
     return {"question": question, "ours": pick(ours), "theirs": pick(theirs), "answer": ours[0]["stdout"][:400]}
 
 
@@ -305,8 +314,11 @@ def help_runs(runs: int = 5) -> dict[str, Any]:
 
 
 def post_ask(port: int, question: str, timeout: float = 120) -> dict[str, Any]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", data=json.dumps({"question": question}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/ask",
+        data=json.dumps({"question": question}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
 
@@ -335,8 +347,13 @@ def serve_run(index: Path, questions: list[str], ready_timeout: float = 300) -> 
             proc.kill()
             proc.wait()
         log.close()
-    return {"ready_s": round(ready_s, 2), "rss_idle_mb": round(idle["VmRSS"], 1), "rss_after_mb": round(after["VmRSS"], 1),
-            "peak_rss_mb": round(after["VmHWM"], 1), "ask_over_http": latency(ms)}
+    return {
+        "ready_s": round(ready_s, 2),
+        "rss_idle_mb": round(idle["VmRSS"], 1),
+        "rss_after_mb": round(after["VmRSS"], 1),
+        "peak_rss_mb": round(after["VmHWM"], 1),
+        "ask_over_http": latency(ms),
+    }
 
 
 def wait_ready(proc: subprocess.Popen, port: int, deadline: float) -> float:
@@ -360,13 +377,42 @@ def figure_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
     o, t = ing.get("ours"), ing.get("theirs") or {}
     if o:
         arts = o["runs"][0]["articles"]
-        rows += [("ingest_chunks_per_s", "ingest throughput", "chunks/s", o["chunks_per_s"], t.get("chunks_per_s"), "higher"),
-                 ("ingest_articles_per_s", "ingest throughput (same articles)", "articles/s", arts / o["ingest_s_median"],
-                  arts / t["ingest_s_median"] if t else None, "higher"),
-                 ("ingest_chunks", "chunks made", "chunks", o["chunks"], t.get("chunks"), "info"),
-                 ("ingest_process_s", "ingest process, start to exit", "s", o["wall_s_median"], t.get("wall_s_median"), "lower"),
-                 ("ingest_peak_rss_mb", "ingest peak RSS", "MB", o["peak_rss_mb_max"], t.get("peak_rss_mb_max"), "lower"),
-                 ("index_mb", "index size on disk", "MB", o["index_bytes"] / 2**20, t["index_bytes"] / 2**20 if t else None, "lower")]
+        rows += [
+            (
+                "ingest_chunks_per_s",
+                "ingest throughput",
+                "chunks/s",
+                o["chunks_per_s"],
+                t.get("chunks_per_s"),
+                "higher",
+            ),
+            (
+                "ingest_articles_per_s",
+                "ingest throughput (same articles)",
+                "articles/s",
+                arts / o["ingest_s_median"],
+                arts / t["ingest_s_median"] if t else None,
+                "higher",
+            ),
+            ("ingest_chunks", "chunks made", "chunks", o["chunks"], t.get("chunks"), "info"),
+            (
+                "ingest_process_s",
+                "ingest process, start to exit",
+                "s",
+                o["wall_s_median"],
+                t.get("wall_s_median"),
+                "lower",
+            ),
+            ("ingest_peak_rss_mb", "ingest peak RSS", "MB", o["peak_rss_mb_max"], t.get("peak_rss_mb_max"), "lower"),
+            (
+                "index_mb",
+                "index size on disk",
+                "MB",
+                o["index_bytes"] / 2**20,
+                t["index_bytes"] / 2**20 if t else None,
+                "lower",
+            ),
+        ]
     emb = r.get("embedding")
     if emb:
         rows.append(("embedding_chunks_per_s", "embedding alone (same chunks)", "chunks/s",
@@ -376,7 +422,16 @@ def figure_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
     q = r.get("warm_query")
     if q:
         for stat in ("p50_ms", "p95_ms"):
-            rows.append((f"retrieve_{stat}", f"warm retrieval {stat[:3]}", "ms", q["ours_retrieve"][stat], q["theirs_retrieve"][stat], "lower"))
+            rows.append(
+                (
+                    f"retrieve_{stat}",
+                    f"warm retrieval {stat[:3]}",
+                    "ms",
+                    q["ours_retrieve"][stat],
+                    q["theirs_retrieve"][stat],
+                    "lower",
+                )
+            )
         for stat in ("p50_ms", "p95_ms"):
             rows.append((f"ask_{stat}", f"warm answer {stat[:3]} (ours extractive; theirs MockLLM engine)", "ms",
                          q["ours_ask"][stat], q["theirs_query_engine"][stat], "lower"))
@@ -392,15 +447,44 @@ def figure_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
     if hits:
         k = hits["k"]
         for key in ("hit@1", "hit@2", f"hit@{k}", "mrr"):
-            rows.append((key.replace("@", "_at_"), f"retrieval {key} (gold)", "share", hits["ours"][key], hits["theirs"][key], "higher"))
+            rows.append(
+                (
+                    key.replace("@", "_at_"),
+                    f"retrieval {key} (gold)",
+                    "share",
+                    hits["ours"][key],
+                    hits["theirs"][key],
+                    "higher",
+                )
+            )
     cold = r.get("cold_start")
     if cold:
         rows.append(("cold_ask_s", "cold ask: new process to printed answer", "s", cold["ours"]["wall_s_median"],
                      cold["theirs"]["wall_s_median"], "lower"))
-        rows.append(("cold_ask_peak_rss_mb", "cold ask peak RSS", "MB", cold["ours"]["peak_rss_mb_max"], cold["theirs"]["peak_rss_mb_max"], "lower"))
+        rows.append(
+            (
+                "cold_ask_peak_rss_mb",
+                "cold ask peak RSS",
+                "MB",
+                cold["ours"]["peak_rss_mb_max"],
+                cold["theirs"]["peak_rss_mb_max"],
+                "lower",
+            )
+        )
     if r.get("serve"):
-        rows.append(("serve_peak_rss_mb", "`rag serve` peak RSS after questions", "MB", r["serve"]["peak_rss_mb"], None, "lower"))
-        rows.append(("serve_ready_s", "`rag serve` start to first HTTP answer", "s", r["serve"]["ready_s"], None, "lower"))
+        rows.append(
+            (
+                "serve_peak_rss_mb",
+                "`rag serve` peak RSS after questions",
+                "MB",
+                r["serve"]["peak_rss_mb"],
+                None,
+                "lower",
+            )
+        )
+        rows.append(
+            ("serve_ready_s", "`rag serve` start to first HTTP answer", "s", r["serve"]["ready_s"], None, "lower")
+        )
     if r.get("help"):
         rows.append(("help_s", "`rag --help`", "s", r["help"]["wall_s_median"], None, "lower"))
     return [{"key": k, "figure": f, "unit": u, "ours": rounded(a, 3), "theirs": rounded(b, 3),
@@ -415,7 +499,11 @@ def target_checks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     checks = []
     for key, (op, bound, text) in TARGETS.items():
         value = by_key.get(key, {}).get("ours")
-        met = None if value is None else (value >= bound if op == ">=" else value <= bound if op == "<=" else value < bound)
+        met = (
+            None
+            if value is None
+            else (value >= bound if op == ">=" else value <= bound if op == "<=" else value < bound)
+        )
         checks.append({"target": text, "key": key, "value": value, "bound": f"{op} {bound:g}", "met": met})
     return checks
 
@@ -451,7 +539,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    os.environ.update({k: v for k, v in bench_env().items() if k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ANONYMIZED_TELEMETRY", "TOKENIZERS_PARALLELISM")})
+    os.environ.update(
+        {
+            k: v
+            for k, v in bench_env().items()
+            if k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ANONYMIZED_TELEMETRY", "TOKENIZERS_PARALLELISM")
+        }
+    )
     if args.worker:
         return run_worker(args.worker)
     skip = {s for s in args.skip.split(",") if s}
@@ -460,9 +554,19 @@ def main(argv: list[str] | None = None) -> int:
     corpus = args.corpus.absolute()
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
-    report: dict[str, Any] = {"machine": machine(), "config": {"corpus": str(corpus), "gold": str(args.gold), "questions": len(questions),
-                              "rounds": args.rounds, "cold_runs": args.cold_runs, "k": args.k, "skip": sorted(skip),
-                              "their_top_k": THEIR_TOP_K}}
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "config": {
+            "corpus": str(corpus),
+            "gold": str(args.gold),
+            "questions": len(questions),
+            "rounds": args.rounds,
+            "cold_runs": args.cold_runs,
+            "k": args.k,
+            "skip": sorted(skip),
+            "their_top_k": THEIR_TOP_K,
+        },
+    }
     try:
         run_all(args, report, skip, items, questions, corpus, work)
     finally:
@@ -479,7 +583,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_all(args: argparse.Namespace, report: dict[str, Any], skip: set[str], items: list[dict[str, Any]],
             questions: list[str], corpus: Path, work: Path) -> None:
-    print(f"bench: {corpus} ({len(questions)} questions, {args.rounds} rounds); machine {report['machine']}", flush=True)
+    print(
+        f"bench: {corpus} ({len(questions)} questions, {args.rounds} rounds); machine {report['machine']}", flush=True
+    )
     report["ingest"] = ingest_rounds(corpus, work, args.rounds, theirs="ingest-theirs" not in skip)
     ours_index = Path(report["ingest"]["ours"]["index"])
     theirs_index = Path(report["ingest"]["theirs"]["index"]) if "theirs" in report["ingest"] else None

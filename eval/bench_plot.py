@@ -13,10 +13,16 @@ def draw_chart(rows: list[dict[str, Any]], query: dict[str, Any] | None, path: P
     import matplotlib.pyplot as plt
 
     compared = [r for r in rows if r["ratio"] and r["better"] != "info"]
-    fig, axes = plt.subplots(1, 2, figsize=(14, max(4, 0.45 * len(compared) + 1.5)), gridspec_kw={"width_ratios": [3, 2]})
+    fig, axes = plt.subplots(
+        1, 2, figsize=(14, max(4, 0.45 * len(compared) + 1.5)), gridspec_kw={"width_ratios": [3, 2]}
+    )
     ax = axes[0]
     good = [(r["ratio"] >= 1) == (r["better"] == "higher") for r in compared]
-    ax.barh([r["figure"] for r in compared], [r["ratio"] for r in compared], color=["#2a9d8f" if g else "#e76f51" for g in good])
+    ax.barh(
+        [r["figure"] for r in compared],
+        [r["ratio"] for r in compared],
+        color=["#2a9d8f" if g else "#e76f51" for g in good],
+    )
     ax.axvline(1.0, color="black", lw=0.8)
     ax.set_xscale("log")
     ax.invert_yaxis()

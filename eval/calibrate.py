@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     print("threshold  precision  recall  false-refusals  f1")
     for row in curve:
         mark = "  <- best F1" if row is best else ""
-        print(f"{row['threshold']:9.2f}  {row['precision']:9.2f}  {row['recall']:6.2f}  {row['false_refusals']:14.2f}  {row['f1']:.2f}{mark}")
+        print(f"{row['threshold']:9.2f}  {row['precision']:9.2f}  {row['recall']:6.2f}  "
+              f"{row['false_refusals']:14.2f}  {row['f1']:.2f}{mark}")
     if args.plot:
         plot(curve, best, args.plot)
         print(f"wrote {args.plot}", file=sys.stderr)

@@ -79,7 +79,8 @@ def _feedback_to_candidates(feedback: Path, out: Path) -> int:
         return 2
     candidates = gold_candidates(votes)
     write_candidates(candidates, out)
-    print(f"{len(votes)} votes -> {len(candidates)} gold candidates in {out}: fill in key_facts, then move lines into a gold set")
+    print(f"{len(votes)} votes -> {len(candidates)} gold candidates in {out}: "
+          "fill in key_facts, then move lines into a gold set")
     return 0
 
 

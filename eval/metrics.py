@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from rag.datewords import MONTHS
+
 # --- text normalisation and key facts -----------------------------------------------------------
 
 _CHAR_MAP = str.maketrans({
@@ -288,16 +290,13 @@ def _quotes(citations: Iterable[_Cited]) -> dict[int, str]:
     return {c.number: f"{c.quote} {getattr(c, 'outlet', '')} {_date_words(getattr(c, 'date', ''))}" for c in citations}
 
 
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-
-
 def _date_words(iso: str) -> str:
     """'2024-01-30' -> '30 January 2024 2024-01-30', the forms an answer may use."""
     match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
     if not match:
         return iso or ""
     year, month, day = int(match[1]), int(match[2]), int(match[3])
-    return f"{day} {_MONTHS[month - 1]} {year} {iso}"
+    return f"{day} {MONTHS[month - 1]} {year} {iso}"
 
 
 def citation_correctness(key_facts: Sequence[str], text: str, citations: Iterable[_Cited]) -> Tally:

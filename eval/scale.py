@@ -156,14 +156,27 @@ def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
     print(f"  {size}: ingest {stats['files']} files …", flush=True)
     ingest = run_measured(worker_cmd("ingest", str(corpus), str(index), args.embedder), bench_env(), timeout=4 * 3600)
     row = last_json(ingest)
-    print(f"  {size}: {row['chunks']} chunks in {row['ingest_s']:.1f} s, peak RSS {ingest['peak_rss_mb']:.0f} MB; querying …", flush=True)
-    query = run_measured(worker_cmd("query", str(index), args.embedder, str(args.queries), str(args.answers)), bench_env())
+    print(f"  {size}: {row['chunks']} chunks in {row['ingest_s']:.1f} s, "
+          f"peak RSS {ingest['peak_rss_mb']:.0f} MB; querying …", flush=True)
+    query = run_measured(
+        worker_cmd("query", str(index), args.embedder, str(args.queries), str(args.answers)), bench_env()
+    )
     q = last_json(query)
-    result = {"target_chunks": size, "embedder": args.embedder, "corpus": stats, "chunks": row["chunks"],
-              "articles": row["articles"], "files": row["files"], "ingest_s": round(row["ingest_s"], 2),
-              "ingest_chunks_per_s": round(row["chunks"] / row["ingest_s"], 1), "ingest_wall_s": round(ingest["wall_s"], 2),
-              "ingest_peak_rss_mb": round(ingest["peak_rss_mb"], 1), "index_mb": round(dir_bytes(index) / 2**20, 1),
-              "query_peak_rss_mb": round(query["peak_rss_mb"], 1), **q}
+    result = {
+        "target_chunks": size,
+        "embedder": args.embedder,
+        "corpus": stats,
+        "chunks": row["chunks"],
+        "articles": row["articles"],
+        "files": row["files"],
+        "ingest_s": round(row["ingest_s"], 2),
+        "ingest_chunks_per_s": round(row["chunks"] / row["ingest_s"], 1),
+        "ingest_wall_s": round(ingest["wall_s"], 2),
+        "ingest_peak_rss_mb": round(ingest["peak_rss_mb"], 1),
+        "index_mb": round(dir_bytes(index) / 2**20, 1),
+        "query_peak_rss_mb": round(query["peak_rss_mb"], 1),
+        **q,
+    }
     if not args.keep_index:
         shutil.rmtree(index, ignore_errors=True)
     return result
@@ -217,7 +230,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--answers", type=int, default=20, help="of those, how many also get an extractive answer")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--corpora", type=Path, default=None, help="where synthetic corpora are kept (default OUT/corpora)")
+    parser.add_argument(
+        "--corpora", type=Path, default=None, help="where synthetic corpora are kept (default OUT/corpora)"
+    )
     parser.add_argument("--work", type=Path, default=None, help="where indexes are built (default OUT/work)")
     parser.add_argument("--keep-index", action="store_true")
     parser.add_argument("--worker", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -244,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def machine_note() -> dict[str, Any]:
-    return machine() | {"note": "query figures are medians over gold questions, query-vector cache cleared per question"}
+    return machine() | {
+        "note": "query figures are medians over gold questions, query-vector cache cleared per question"
+    }
 
 
 if __name__ == "__main__":

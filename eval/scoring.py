@@ -15,11 +15,21 @@ from eval.goldset import GoldItem
 from rag.index.types import Answer, Passage
 
 METRICS = (
-    ("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("mrr", "MRR"),
-    ("key_fact_recall", "key-fact recall"), ("citation_correctness", "citation correctness"),
-    ("citation_precision", "citation precision"), ("citation_recall", "citation recall"),
-    ("abstention_precision", "abstention precision"), ("abstention_recall", "abstention recall"),
-    ("false_refusal_rate", "false refusals"), ("answer_words_p50", "answer words p50"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("n", "n"),
+    ("hit@1", "hit@1"),
+    ("hit@3", "hit@3"),
+    ("hit@5", "hit@5"),
+    ("mrr", "MRR"),
+    ("key_fact_recall", "key-fact recall"),
+    ("citation_correctness", "citation correctness"),
+    ("citation_precision", "citation precision"),
+    ("citation_recall", "citation recall"),
+    ("abstention_precision", "abstention precision"),
+    ("abstention_recall", "abstention recall"),
+    ("false_refusal_rate", "false refusals"),
+    ("answer_words_p50", "answer words p50"),
+    ("p50_ms", "p50 ms"),
+    ("p95_ms", "p95 ms"),
+    ("n", "n"),
 )
 
 

@@ -68,7 +68,9 @@ def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: Any
     return Answer(text=text, citations=cites.items, abstained=False, mode="extractive", **fields)
 
 
-_DATELINE = re.compile(r"^[A-Z][A-Z .'-]{2,40}(?:, [A-Z][a-z]+\.? \d{1,2}, \d{4})?(?: \([^)]{2,40}\))? [—–-] (?=[A-Z“\"])")
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{2,40}(?:, [A-Z][a-z]+\.? \d{1,2}, \d{4})?(?: \([^)]{2,40}\))? [—–-] (?=[A-Z“\"])"
+)
 
 
 def without_dateline(sentence: str) -> str:

@@ -158,7 +158,9 @@ class Rag:
             try:
                 return rewrite_question(self.llm, question, history), ""
             except LLMUnavailableError as exc:
-                return rule_based(question, history), f"Model server failed ({exc}); the follow-up was rewritten by rule."
+                return rule_based(
+                    question, history
+                ), f"Model server failed ({exc}); the follow-up was rewritten by rule."
         return rule_based(question, history), ""
 
     def _generate(self, llm: ChatModel, question: str, passages: list[Passage],

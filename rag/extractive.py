@@ -14,12 +14,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 
 from rag.datewords import MONTH_NAMES, WEEKDAY_NAMES
 from rag.dedupe import containment, shingles
+from rag.index.protocols import Embedder
 from rag.index.types import Passage
 from rag.names import person_names
 from rag.question import QuestionProfile, ordinals, speech_in
@@ -32,7 +32,10 @@ _DATE = re.compile(
 )
 _MONTH_OR_DAY = rf"(?:{MONTH_NAMES}|{WEEKDAY_NAMES})\b"
 _PLACE_HINT = re.compile(rf"\b(in|at|near|outside|from|on)( the)? (?!{_MONTH_OR_DAY})[A-Z]")
-_MONEY_AMOUNT = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yuan)\b|\b(million|billion) (dollars|euros|pounds|yuan)\b", re.IGNORECASE)
+_MONEY_AMOUNT = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yuan)\b|\b(million|billion) (dollars|euros|pounds|yuan)\b",
+    re.IGNORECASE,
+)
 _WEAK_NAME_WORDS = frozenset({"this", "that", "the", "of", "and", "for"})
 # A credit line ('"Title" was reported by …') answers who made a piece, or what it is about.
 _CREDIT_QUESTION = re.compile(
@@ -88,7 +91,8 @@ def candidates(passages: list[Passage]) -> list[Candidate]:
     return found
 
 
-def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedder: Any, cfg: ExtractiveConfig) -> None:
+def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedder: Embedder,
+          cfg: ExtractiveConfig) -> None:
     """Fill in each candidate's score: meaning + wording, zero when it fails the question's type.
 
     Only sentences of the right shape are embedded: about two in three fail `answers_kind`, and
@@ -115,7 +119,7 @@ def clear_sentence_cache() -> None:
         _VECTOR_CACHE.clear()
 
 
-def sentence_vectors(sentences: list[str], embedder: Any) -> np.ndarray:
+def sentence_vectors(sentences: list[str], embedder: Embedder) -> np.ndarray:
     """Embed sentences, reusing vectors of sentences seen in earlier questions (corpus text repeats)."""
     with _VECTOR_LOCK:
         known = {s: _VECTOR_CACHE[s] for s in sentences if s in _VECTOR_CACHE}
@@ -266,7 +270,9 @@ def _reprints(cand: Candidate, cfg: ExtractiveConfig) -> list[Candidate]:
     for ref in cand.passage.duplicates:
         if any(c.passage.chunk_id == ref.chunk_id for c in cand.also):
             continue
-        match = next((s for s in split_sentences(ref.text) if carries(s, cand.sentence, cfg.duplicate_containment)), None)
+        match = next(
+            (s for s in split_sentences(ref.text) if carries(s, cand.sentence, cfg.duplicate_containment)), None
+        )
         if match:
             twin = Passage(chunk_id=ref.chunk_id, text=ref.text, title=ref.title, source=ref.source,
                            score=0.0, outlet=ref.outlet, date=ref.date, article_id=ref.article_id)

@@ -7,7 +7,9 @@ import re
 
 from rag.datewords import MONTHS, WEEKDAYS
 
-_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?:\s+(?:[A-Z]\.\s+)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?)+\b")
+_CAPITALISED_RUN = re.compile(
+    r"\b[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?:\s+(?:[A-Z]\.\s+)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?)+\b"
+)
 
 _NOT_NAME_TEXT = """
     The A An And Of In On At For To By From With After Before When While During But As If This That These Those
@@ -20,7 +22,8 @@ _NOT_NAME_TEXT = """
     Times Photo Images Getty Pool Video Review Consider China Chinese America American
     Americans Beijing Washington Mexico Taiwan Xinjiang San Francisco Toronto Canada Europe European Ukraine Afghan
     Afghanistan Muslim Uyghurs Republicans Democrats Thanksgiving Metro Station Guard Zero Units
-    CIA NATO Nato Wire Post Ledger Journal Herald Tribune Gazette Daily Republic Street Avenue Road City County University School Hospital Police Fire Army Navy Air Force
+    CIA NATO Nato Wire Post Ledger Journal Herald Tribune Gazette Daily Republic Street Avenue Road City County
+    University School Hospital Police Fire Army Navy Air Force
 """
 NOT_NAME_WORDS = frozenset(_NOT_NAME_TEXT.split()) | frozenset(MONTHS) | frozenset(WEEKDAYS)
 

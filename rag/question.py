@@ -11,7 +11,24 @@ from dataclasses import dataclass
 
 from rag.text import content_terms, numbers
 
-_QUESTION_WORDS = {"who", "whom", "whose", "what", "when", "where", "which", "why", "how", "did", "does", "do", "is", "are", "was", "were"}
+_QUESTION_WORDS = {
+    "who",
+    "whom",
+    "whose",
+    "what",
+    "when",
+    "where",
+    "which",
+    "why",
+    "how",
+    "did",
+    "does",
+    "do",
+    "is",
+    "are",
+    "was",
+    "were",
+}
 _ROLE_QUESTION = re.compile(
     r"(which|what) (\S+ )?(person|people|official|officials|ambassador|minister|spokesperson|spokesman|leader|"
     r"advisor|adviser|director|president|secretary|senator|reporter|journalist|author|producer|coach|judge|mayor|"
@@ -30,7 +47,9 @@ _SPEECH = re.compile(
     r"\b(say|says|said|saying|tell|tells|told|stated|states that|comment|commented|comments|remarked|described|"
     r"called it|added|noted|acknowledged|warned|stressed|urged|announced|quoted|asked)\b"
 )  # lower case on purpose: "State" and "Comment" as nouns are not speech
-_NAME = re.compile(r"\b(?:[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)+|[A-Z]{2,})(?:[\s-](?:[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)+|[A-Z]{2,}))*")
+_NAME = re.compile(
+    r"\b(?:[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)+|[A-Z]{2,})(?:[\s-](?:[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)+|[A-Z]{2,}))*"
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +79,8 @@ def profile(question: str) -> QuestionProfile:
 
 def _kind(question: str) -> str:
     q = question.lower().strip()
-    if (_SPEECH.search(q.lower()) or _OPINION.search(q.lower())) and re.match(r"(what|how) (did|does|do|has|have)\b", q):
+    speech = _SPEECH.search(q.lower()) or _OPINION.search(q.lower())
+    if speech and re.match(r"(what|how) (did|does|do|has|have)\b", q):
         return "say"
     if re.match(r"(how many|how much|what (number|percentage|share|proportion|fraction|portion))\b", q):
         return "how_many"

@@ -63,7 +63,9 @@ class HybridRetriever:
 
     def _build_snapshot(self, generation: int) -> Snapshot:
         committed = self.manifest.committed_versions()
-        chunks = [c for c in self.store.all_chunks() if committed.get(str(c.meta.get("path"))) == c.meta.get("file_sha")]
+        chunks = [
+            c for c in self.store.all_chunks() if committed.get(str(c.meta.get("path"))) == c.meta.get("file_sha")
+        ]
         chunks.sort(key=lambda c: (c.meta.get("article_id", ""), c.meta.get("position", 0)))
         fields = {
             key: np.array([str(c.meta.get(key, "")) for c in chunks], dtype=object)
@@ -102,12 +104,15 @@ class HybridRetriever:
         ranked = [(snap.position[c.chunk_id], sim) for c, sim in hits if c.chunk_id in snap.position]
         return [(pos, sim) for pos, sim in ranked if allowed[pos]][: self.config.candidates]
 
-    def _fuse(self, dense: list[tuple[int, float]], keyword: list[int]) -> list[tuple[int, float, tuple[int | None, int | None]]]:
+    def _fuse(
+        self, dense: list[tuple[int, float]], keyword: list[int]
+    ) -> list[tuple[int, float, tuple[int | None, int | None]]]:
         """Weighted reciprocal-rank fusion: score = Σ w / (rrf_k + rank)."""
         cfg = self.config
         scores: dict[int, float] = {}
         ranks: dict[int, list[int | None]] = {}
-        for which, (weight, order) in enumerate(((cfg.dense_weight, [p for p, _ in dense]), (cfg.keyword_weight, keyword))):
+        orders = ((cfg.dense_weight, [p for p, _ in dense]), (cfg.keyword_weight, keyword))
+        for which, (weight, order) in enumerate(orders):
             for rank, pos in enumerate(order, start=1):
                 scores[pos] = scores.get(pos, 0.0) + weight / (cfg.rrf_k + rank)
                 ranks.setdefault(pos, [None, None])[which] = rank

@@ -16,7 +16,9 @@ _PRONOUN_POSSESSIVE = re.compile(r"\b(his|hers|their)\b", re.IGNORECASE)
 # "it", or "that"/"this" standing alone ("When did that happen?"), not as a determiner ("that point").
 _PRONOUN_THING = re.compile(r"\bit\b|\b(that|this)\b(?=\s*(\?|$|happen|mean|is|was|do|does|did))", re.IGNORECASE)
 _SURNAME_SUBJECT = re.compile(r"\b([A-Z][a-z]{2,}) (?:is|was|has|had|said|says|told|led|leads)\b")
-_AUX_QUESTION = re.compile(r"(?:why|when|where|how)\s+(?:did|does|do|was|were|is|are|has|have|had)\s+(.+)", re.IGNORECASE)
+_AUX_QUESTION = re.compile(
+    r"(?:why|when|where|how)\s+(?:did|does|do|was|were|is|are|has|have|had)\s+(.+)", re.IGNORECASE
+)
 _TOPIC = re.compile(r"\b(the|a|an)\s+[^?]+", re.IGNORECASE)
 _WHO_IS = re.compile(r"\s*who (?:is|was)\s+(.+?)\??\s*$", re.IGNORECASE)
 _ANY_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|this|that|these|those)\b", re.IGNORECASE)

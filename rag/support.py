@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from rag.datewords import MONTH_NAMES
+from rag.index.protocols import Embedder
 from rag.names import person_names
 from rag.text import content_terms, numbers, split_sentences
 
@@ -51,7 +51,7 @@ def lexically_supported(claim: str, evidence: str, cfg: SupportConfig) -> tuple[
     return True, len(terms & content_terms(evidence)) / len(terms)
 
 
-def supports(claim: str, evidence: list[str], embedder: Any | None, cfg: SupportConfig = SupportConfig()) -> bool:
+def supports(claim: str, evidence: list[str], embedder: Embedder | None, cfg: SupportConfig = SupportConfig()) -> bool:
     joined = " ".join(evidence)
     facts_ok, overlap = lexically_supported(claim, joined, cfg)
     if not facts_ok:
@@ -63,7 +63,7 @@ def supports(claim: str, evidence: list[str], embedder: Any | None, cfg: Support
     return best_sentence(claim, evidence, embedder)[1] >= cfg.paraphrase_cosine
 
 
-def best_sentence(claim: str, evidence: list[str], embedder: Any) -> tuple[str, float]:
+def best_sentence(claim: str, evidence: list[str], embedder: Embedder) -> tuple[str, float]:
     """The evidence sentence closest in meaning to the claim, and its cosine."""
     sentences = [s for text in evidence for s in split_sentences(text)] or evidence
     vectors = np.asarray(embedder.get_text_embedding_batch([claim, *sentences]), dtype=np.float32)

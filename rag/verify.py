@@ -8,9 +8,9 @@ marker gets one if some passage supports it. The caller renumbers afterwards.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from rag.answers import NOT_COVERED
+from rag.index.protocols import Embedder
 from rag.index.types import Citation, Passage
 from rag.support import SupportConfig, answer_sentences, claim_text, supports
 from rag.text import content_terms, split_sentences
@@ -24,7 +24,9 @@ class Verified:
     removed: list[str]  # sentences dropped as unsupported
 
 
-def verify_generated(text: str, passages: list[Passage], embedder: Any, cfg: SupportConfig = SupportConfig()) -> Verified:
+def verify_generated(
+    text: str, passages: list[Passage], embedder: Embedder, cfg: SupportConfig = SupportConfig()
+) -> Verified:
     kept: list[str] = []
     removed: list[str] = []
     for sentence, cited in answer_sentences(text):
@@ -38,7 +40,9 @@ def verify_generated(text: str, passages: list[Passage], embedder: Any, cfg: Sup
             continue
         backing = None
         if len(content_terms(claim)) >= MIN_CLAIM_TERMS:  # "HACKED" alone is no claim to source
-            backing = next((i for i, p in enumerate(passages, start=1) if supports(claim, [p.text], embedder, cfg)), None)
+            backing = next(
+                (i for i, p in enumerate(passages, start=1) if supports(claim, [p.text], embedder, cfg)), None
+            )
         if backing is None:
             removed.append(claim)
         else:

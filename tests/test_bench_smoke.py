@@ -22,7 +22,18 @@ def test_bench_writes_report(tmp_path: Path) -> None:
     for name in TWO_FILES:
         shutil.copy(SAMPLE_CORPUS / name, corpus / name)
     out = tmp_path / "bench"
-    args = ["--corpus", str(corpus), "--questions", "2", "--rounds", "1", "--skip", "cold,serve,help", "--out", str(out)]
+    args = [
+        "--corpus",
+        str(corpus),
+        "--questions",
+        "2",
+        "--rounds",
+        "1",
+        "--skip",
+        "cold,serve,help",
+        "--out",
+        str(out),
+    ]
 
     assert main(args) == 0
 

@@ -30,7 +30,28 @@ import pytest
 
 from tests.conftest import REPO, SAMPLE_CORPUS
 
-WORDS = ["council", "budget", "river", "bridge", "harbor", "mayor", "school", "police", "weather", "festival", "market", "railway", "election", "hospital", "farmers", "museum", "library", "ferry", "stadium", "tunnel"]
+WORDS = [
+    "council",
+    "budget",
+    "river",
+    "bridge",
+    "harbor",
+    "mayor",
+    "school",
+    "police",
+    "weather",
+    "festival",
+    "market",
+    "railway",
+    "election",
+    "hospital",
+    "farmers",
+    "museum",
+    "library",
+    "ferry",
+    "stadium",
+    "tunnel",
+]
 QUESTIONS = (
     "Who led the U.S. delegation to Beijing?",
     "What did the harbor committee agree to review?",

@@ -27,7 +27,10 @@ def test_news_relative_dates(sentence: str, expected: list[tuple[str, str]]) -> 
 
 
 def test_annotation_keeps_possessives_readable_and_needs_a_date() -> None:
-    assert annotate("Tuesday’s meeting was the first.", ARTICLE_DATE) == "Tuesday’s (30 January 2024) meeting was the first."
+    assert (
+        annotate("Tuesday’s meeting was the first.", ARTICLE_DATE)
+        == "Tuesday’s (30 January 2024) meeting was the first."
+    )
     assert annotate("Tuesday’s meeting was the first.", "") == "Tuesday’s meeting was the first."
 
 

@@ -51,7 +51,9 @@ def test_reingest_skips_unchanged_replaces_changed_and_deletes_removed(tmp_path:
     assert _chunk_ids_by_path(settings) == ids_before  # stable ids, nothing rewritten
 
     changed = folder / "china-us-talks-tackle-fentanyl-crisis-rewrite.txt"
-    changed.write_text(changed.read_text() + "\n\nOfficials agreed to meet again in the spring of 2024 in Washington.\n")
+    changed.write_text(
+        changed.read_text() + "\n\nOfficials agreed to meet again in the spring of 2024 in Washington.\n"
+    )
     (folder / "foxnews-us-china-fentanyl-talks-2024-01-30.txt").unlink()
     third = ingest_path(folder, settings, progress=False)
     assert (third.files, third.skipped, third.removed) == (1, 3, 1)
@@ -79,7 +81,9 @@ def test_bad_files_are_named_and_the_rest_goes_in(tmp_path: Path) -> None:
     folder = tmp_path / "corpus"
     shutil.copytree(SAMPLE_CORPUS, folder)
     (folder / "empty.txt").write_bytes(b"")
-    (folder / "latin1.txt").write_bytes("Caf\xe9 news: the mayor resigned on Monday after a long dispute.".encode("latin-1"))
+    (folder / "latin1.txt").write_bytes(
+        "Caf\xe9 news: the mayor resigned on Monday after a long dispute.".encode("latin-1")
+    )
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
     (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
     report = ingest_path(folder, _settings(tmp_path), progress=False)

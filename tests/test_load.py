@@ -107,7 +107,9 @@ def run_load(base_url: str, expected: dict[str, Any], *, seconds: float, per_cli
                     if response.status_code != 200:
                         result.errors.append(f"client {index}: HTTP {response.status_code} {response.text[:200]}")
                     elif fingerprint(response.json()) != expected[question]:
-                        result.mixed.append(f"client {index}: answer to {question!r} differs from the single-threaded one")
+                        result.mixed.append(
+                            f"client {index}: answer to {question!r} differs from the single-threaded one"
+                        )
                     else:
                         result.latencies.append(took)
 

@@ -17,14 +17,20 @@ def test_the_person_the_answer_named_replaces_she() -> None:
 
 
 def test_the_person_asked_about_wins_over_others_in_the_answer() -> None:
-    history = _history("Who is Yu Haibin?", "He is an official quoted in US, China Restart Talks on Fentanyl Crackdown [1].")
+    history = _history(
+        "Who is Yu Haibin?", "He is an official quoted in US, China Restart Talks on Fentanyl Crackdown [1]."
+    )
     assert "Yu Haibin" in rule_based("What did he say is the root cause?", history)
 
 
 @pytest.mark.parametrize(
     ("question", "answer", "expected"),
     [
-        ("Who won the men's race at the 2022 Harbor Marathon?", "Oskar Lindqvist won in 2:11:05 [1].", "Oskar Lindqvist's"),
+        (
+            "Who won the men's race at the 2022 Harbor Marathon?",
+            "Oskar Lindqvist won in 2:11:05 [1].",
+            "Oskar Lindqvist's",
+        ),
         ("Who won the 2022 Vessey Book Prize?", "Theo Marchetti won it [1].", "Theo Marchetti's"),
     ],
 )

@@ -85,7 +85,9 @@ def test_article_panel_drops_chunk_overlap() -> None:
 def test_parse_filters() -> None:
     assert parse_filters([], [], "", "") is None
     found = parse_filters(["a1"], ["NBC News"], "2024-01-01", "2024-01-31")
-    assert found == SearchFilter(article_ids=("a1",), outlets=("NBC News",), date_from="2024-01-01", date_to="2024-01-31")
+    assert found == SearchFilter(
+        article_ids=("a1",), outlets=("NBC News",), date_from="2024-01-01", date_to="2024-01-31"
+    )
     with pytest.raises(InvalidQuestionError, match="not a date"):
         parse_filters([], [], "30/01/2024", "")
     with pytest.raises(InvalidQuestionError, match="empty"):

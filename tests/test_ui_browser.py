@@ -112,7 +112,8 @@ def test_asking_streams_an_answer_with_sources(page: Page) -> None:
     expect(page.locator("#mode-badge")).to_contain_text("extractive")
     page.evaluate(
         """() => { window.__sawProgress = false;
-        new MutationObserver(() => { if (document.querySelector('#conversation .progress')) window.__sawProgress = true; })
+        new MutationObserver(() => {
+          if (document.querySelector('#conversation .progress')) window.__sawProgress = true; })
           .observe(document.querySelector('#conversation'), {subtree: true, childList: true}); }"""
     )
     answer = ask(page, QUESTION)

@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description="Ask questions about a folder of news articles; every answer cites its passages.")
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Ask questions about a folder of news articles; every answer cites its passages."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("ingest", help="clean, chunk and index a folder (or file) of .txt/.md/.html articles")
     p.add_argument("path", type=Path)

@@ -129,7 +129,9 @@ def _story(d: Draw, key: str, topic: str, headline: str, city: str, paras: Seque
 def council(d: Draw, key: str) -> Batch:
     """City councils voting money for a named project; the project is the unique anchor."""
     town = d.pick(TOWNS)
-    project = d.unique(lambda: f"{d.pick(STREETS)} Street {d.pick(('bridge repairs', 'stormwater upgrade', 'park renovation', 'library annex', 'fire station', 'sidewalk program'))}")
+    works = ("bridge repairs", "stormwater upgrade", "park renovation", "library annex", "fire station",
+             "sidewalk program")
+    project = d.unique(lambda: f"{d.pick(STREETS)} Street {d.pick(works)}")
     amount = money_millions(round(d.rng.uniform(0.8, 24.0), 1))
     seats = d.pick((7, 9))
     yes = d.rng.randint(seats // 2 + 1, seats)
@@ -318,7 +320,8 @@ def business(d: Draw, key: str) -> Batch:
 def health(d: Draw, key: str) -> Batch:
     """Clinics and hospital figures; a named director or program is the anchor."""
     director = d.person()
-    service = d.unique(lambda: f"{d.pick(('pediatric asthma', 'memory care', 'sports injury', 'diabetes', 'sleep', 'wound care'))} clinic at {d.pick(HOSPITALS)}")
+    specialties = ("pediatric asthma", "memory care", "sports injury", "diabetes", "sleep", "wound care")
+    service = d.unique(lambda: f"{d.pick(specialties)} clinic at {d.pick(HOSPITALS)}")
     clinic, hospital = service.split(" at ")
     patients = f"{d.rng.randint(8, 60) * 100:,}"
     hours = d.pick(("7 a.m. to 7 p.m. on weekdays", "8 a.m. to 5 p.m. six days a week",

@@ -108,7 +108,9 @@ class Manifest:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?)", (path, sha))
 
-    def commit(self, record: FileRecord, articles: Sequence[tuple[str, ArticleFields, int]], keep_pending: bool = False) -> None:
+    def commit(
+        self, record: FileRecord, articles: Sequence[tuple[str, ArticleFields, int]], keep_pending: bool = False
+    ) -> None:
         """Make `record` the visible version of its file; `articles` is (article_id, article, chunks).
 
         `keep_pending` leaves the intent row in place while the caller still has cleanup to do.

@@ -132,7 +132,9 @@ class ChunkStore:
     def delete_version(self, path: str, sha: str) -> None:
         self.collection.delete(where={"$and": [{"path": path}, {"file_sha": sha}]})
 
-    def query(self, embedding: Sequence[float], n: int, where: dict[str, Any] | None) -> list[tuple[StoredChunk, float]]:
+    def query(
+        self, embedding: Sequence[float], n: int, where: dict[str, Any] | None
+    ) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks with their cosine similarity."""
         if n <= 0:
             return []
