@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import Chunker, embed_text, word_piece_counter
-from ingest.pipeline import IngestError, ingest_path
+from ingest.errors import IngestError
+from ingest.pipeline import ingest_path
 from rag.index.manifest import Manifest
 from rag.index.settings import Settings
 from rag.index.store import ChunkStore
