@@ -134,7 +134,7 @@ def test_429_exhausted(openai_server: OpenAIServer, openai_settings: Settings) -
     assert "HTTP 429 (rate limited) after 2 attempts" in _fails(lambda: _ask(openai_settings))
 
 
-def test_llama_index_retry_layer_is_off(openai_server: OpenAIServer) -> None:
+def test_the_client_is_the_only_retry_layer(openai_server: OpenAIServer) -> None:
     settings = load_settings(
         llm_model="test-model",
         openai_base_url=openai_server.url,
@@ -143,7 +143,7 @@ def test_llama_index_retry_layer_is_off(openai_server: OpenAIServer) -> None:
     )
     openai_server.fail_next("status", times=10, status=503)
     assert "HTTP 503 after 3 attempts" in _fails(lambda: _ask(settings), budget_s=3.0)
-    assert len(openai_server.requests) == 3  # not 2 x 3 with llama-index retrying on top
+    assert len(openai_server.requests) == 3  # not 2 x 3 with a second retry layer on top
 
 
 @pytest.mark.parametrize("call", CALLS)
