@@ -41,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         return _feedback_to_candidates(args.from_feedback, args.candidates_out)
     for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("ANONYMIZED_TELEMETRY", "False")):
         os.environ.setdefault(name, value)
+    if args.set == "realtimeqa":
+        from eval.rtqa import run
+
+        return run(args)
     gold = load_set(args.set)
     rag, mode = build_rag(gold)
     systems = {"rag": run_system(rag, gold.items, args.k)}
@@ -50,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         systems["baseline"] = run_system(Baseline(gold.corpus_dir), gold.items, args.k)
     summaries = {name: summarize(scores) for name, scores in systems.items()}
     print(format_table(summaries))
-    meta = _meta(gold, args.k, mode)
+    meta = run_meta(gold, args.k, mode)
     for path in write_reports(args.out, gold.name, meta, systems):
         print(f"wrote {path}")
     return 0
@@ -58,10 +62,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", default="sample", help=f"gold set to run (found: {', '.join(available_sets())})")
+    parser.add_argument("--set", default="sample",
+                        help=f"gold set to run (found: {', '.join(available_sets())}; realtimeqa with --source)")
     parser.add_argument("--k", type=int, default=5, help="passages retrieved per question for hit@k/MRR")
     parser.add_argument("--out", type=Path, default=EVAL_DIR / "reports", help="folder for report-<set>.json/.md")
     parser.add_argument("--baseline", action="store_true", help="also score the plain llama-index pipeline")
+    parser.add_argument("--source", type=Path, help="--set realtimeqa: local copy of realtimeqa/realtimeqa_public")
+    parser.add_argument("--date-in-question", action="store_true",
+                        help="--set realtimeqa: append '(Question date: YYYY-MM-DD.)' to each question")
     parser.add_argument("--from-feedback", type=Path, metavar="JSONL",
                         help="instead of scoring, turn the chat page's feedback votes into gold candidates")
     parser.add_argument("--candidates-out", type=Path, default=EVAL_DIR / "reports" / "gold-candidates.jsonl",
@@ -123,7 +131,7 @@ def run_item(system: System, item: GoldItem, k: int) -> QuestionScore:
     return score_question(item, answer, passages, round(ms, 1))
 
 
-def _meta(gold: GoldSet, k: int, mode: str) -> dict[str, Any]:
+def run_meta(gold: GoldSet, k: int, mode: str) -> dict[str, Any]:
     return {
         "set": gold.name, "gold": str(gold.gold_path), "corpus": str(gold.corpus_dir), "k": k,
         "mode": mode, "questions": len(gold.items),

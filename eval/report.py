@@ -27,12 +27,13 @@ def fmt(key: str, value: float | None) -> str:
     return f"{value:.2f}"
 
 
-def format_table(summaries: Mapping[str, Summary]) -> str:
-    """Metrics down, systems across."""
+def format_table(summaries: Mapping[str, Summary],
+                 metrics: Sequence[tuple[str, str]] = METRICS) -> str:
+    """Metrics down, systems across; `metrics` is (summary key, label) pairs in print order."""
     names = list(summaries)
-    label_width = max(len(label) for _, label in METRICS)
+    label_width = max(len(label) for _, label in metrics)
     lines = [f"{'metric':<{label_width}}  " + "  ".join(f"{n:>8}" for n in names)]
-    for key, label in METRICS:
+    for key, label in metrics:
         cells = "  ".join(f"{fmt(key, summaries[n].get(key)):>8}" for n in names)
         lines.append(f"{label:<{label_width}}  {cells}")
     return "\n".join(lines)
