@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def collect(gold: GoldSet) -> list[tuple[float, bool]]:
     """(confidence, answerable) for every question of the set, refusal switched off."""
-    from eval.harness import build_rag
+    from eval.runner import build_rag
     from rag.api import Rag
 
     built, _ = build_rag(gold)

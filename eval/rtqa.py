@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from eval.goldset import GoldItem, GoldSet, load_items
-from eval.harness import History, System, build_rag, run_meta, run_system
 from eval.report import format_table, write_reports
+from eval.runner import History, System, build_rag, run_meta, run_system
 from eval.scoring import QuestionScore, summarize
 from eval.sets.realtimeqa import SPLITS, ImportOptions, describe, fingerprint, import_set
-from rag.types import Answer, Passage
+from rag.index.types import Answer, Passage
 
 NAME = "realtimeqa"
 MAX_DEPTH = 80  # passages asked for at most while looking for k distinct articles
@@ -110,7 +110,7 @@ def tables(items: Sequence[GoldItem], systems: dict[str, list[QuestionScore]]) -
 
 def run(args: argparse.Namespace) -> int:
     """Import, ingest, ask both systems, print one table per half, write the reports."""
-    from rag.config import load_settings
+    from rag.index.settings import load_settings
 
     if args.source is None:
         print("error: --set realtimeqa needs --source PATH (a local copy of realtimeqa_public)")

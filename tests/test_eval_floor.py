@@ -7,7 +7,7 @@ change that makes answers worse fails here rather than in a user's hands.
 from __future__ import annotations
 
 from eval.goldset import load_set
-from eval.harness import run_system
+from eval.runner import run_system
 from eval.scoring import summarize
 
 FLOORS = {
