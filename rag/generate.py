@@ -31,10 +31,11 @@ def answer_messages(question: str, passages: list[Passage]) -> list[Any]:
     return [ChatMessage(role="system", content=prompts.ANSWER_SYSTEM), ChatMessage(role="user", content=user)]
 
 
-def stream_answer(llm: Any, question: str, passages: list[Passage]) -> Iterator[str]:
+def stream_answer(llm: Any, question: str, passages: list[Passage], **sampling: float | int) -> Iterator[str]:
+    """The model's answer as it streams; `sampling` (temperature, max_tokens) goes to the model."""
     from rag.llm import stream_chat
 
-    yield from stream_chat(llm, answer_messages(question, passages))
+    yield from stream_chat(llm, answer_messages(question, passages), **sampling)
 
 
 def rewrite_question(llm: Any, question: str, history: list[dict[str, str]]) -> str:

@@ -104,15 +104,16 @@ def chat(llm: LLM, messages: list[ChatMessage]) -> str:
     return str(event[1])
 
 
-def stream_chat(llm: LLM, messages: list[ChatMessage]) -> Iterator[str]:
+def stream_chat(llm: LLM, messages: list[ChatMessage], **options: Any) -> Iterator[str]:
     """Yield the reply's text deltas as they arrive; `LLMUnavailableError` on any failure.
 
     The request starts on the first `next()`. Stopping early (break/close) abandons the stream.
+    `options` (e.g. temperature, max_tokens) are sent with the request.
     """
     budget = _budget(llm)
     events: queue.Queue[Event] = queue.Queue()
     cancel = threading.Event()
-    _spawn(lambda: _produce(llm, messages, events, cancel))
+    _spawn(lambda: _produce(llm, messages, events, cancel, options))
     try:
         yield from _consume(events, budget, strict=_client_of(llm) is not None)
     finally:
@@ -194,11 +195,12 @@ def _spawn(target: Callable[[], None]) -> None:
 
 
 def _produce(
-    llm: LLM, messages: list[ChatMessage], events: queue.Queue[Event], cancel: threading.Event
+    llm: LLM, messages: list[ChatMessage], events: queue.Queue[Event], cancel: threading.Event,
+    options: dict[str, Any],
 ) -> None:
     """Worker thread: forward each streamed chunk as an event, then "end" or "error"."""
     try:
-        for response in llm.stream_chat(messages):
+        for response in llm.stream_chat(messages, **options):
             if cancel.is_set():
                 return
             events.put(("chunk", response.delta or "", _finish_reason(response.raw)))
