@@ -31,7 +31,7 @@ def answer_messages(question: str, passages: list[Passage]) -> list[Any]:
     return [ChatMessage(role="system", content=prompts.ANSWER_SYSTEM), ChatMessage(role="user", content=user)]
 
 
-def stream_answer(llm: Any, question: str, passages: list[Passage], **sampling: float | int) -> Iterator[str]:
+def stream_answer(llm: Any, question: str, passages: list[Passage], **sampling: float) -> Iterator[str]:
     """The model's answer as it streams; `sampling` (temperature, max_tokens) goes to the model."""
     from rag.llm import stream_chat
 
