@@ -42,6 +42,7 @@ EXAMPLE_QUESTIONS = (
 STATIC = Path(__file__).parent / "static"
 CSS_PATH = STATIC / "chat.css"
 CLICK_JS = (STATIC / "clicks.js").read_text(encoding="utf-8")  # click delegation for data-ref links
+LATEST_JS = (STATIC / "latest-turn.js").read_text(encoding="utf-8")  # keep the newest answer in view
 PANEL_JS = (STATIC / "panel.js").read_text(encoding="utf-8")  # scroll the highlighted passage into view
 
 
@@ -55,8 +56,8 @@ def build_app(rag: Rag) -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=3, min_width=420):
                 conversation = gr.HTML(
-                    render.conversation_html([]), js_on_load=CLICK_JS, elem_id="conversation",
-                    max_height=640, autoscroll=True, container=True, padding=True,
+                    render.conversation_html([]), js_on_load=CLICK_JS + LATEST_JS, elem_id="conversation",
+                    max_height=640, container=True, padding=True,
                 )
                 with gr.Row():
                     question = gr.Textbox(
