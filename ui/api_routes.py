@@ -1,5 +1,9 @@
 """`/api/*`: ask (JSON or server-sent events), list articles, ingest uploads, health.
 
+A streamed ask sends `retrieval` once retrieval is done, `delta`s as the text is written (for an
+LLM, its unchecked draft, as the chat page shows it), then `citations` and `done` with the
+checked answer, which replaces the draft.
+
 Errors keep FastAPI's `{"detail": ...}` shape that `POST /api/ask` always had; the statuses come
 from `ui.http_errors` so they match `/v1/*`.
 """
