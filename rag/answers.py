@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from rag.dates import annotate
 from rag.datewords import MONTH_ABBREVIATIONS
 from rag.extractive import Candidate, carries
-from rag.index.types import Answer, Citation, Passage
+from rag.index.types import Answer, Citation, Passage, SourceRef
 from rag.text import content_terms, numbers
 
 _MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -18,7 +19,12 @@ _MONTH = re.compile(rf"\b({'|'.join(MONTH_ABBREVIATIONS)})[a-z]*\.?(?=\s|,|$)")
 
 
 class Citations:
-    """Numbers cited passages in order of first use; one number per passage."""
+    """Numbers cited passages in order of first use: one number per distinct passage.
+
+    A second outlet's copy of a quoted sentence is not a second source: it is listed under the
+    first citation of that sentence ("also reported by"), so a reader never sees two numbers
+    holding the same words, nor one article both numbered and listed under another number.
+    """
 
     def __init__(self) -> None:
         self.items: list[Citation] = []
@@ -26,26 +32,52 @@ class Citations:
 
     def number(self, passage: Passage, quote: str) -> int:
         if passage.chunk_id not in self._by_chunk:
-            n = len(self.items) + 1
-            self._by_chunk[passage.chunk_id] = n
-            self.items.append(
-                Citation(
-                    number=n,
-                    title=passage.title,
-                    outlet=passage.outlet,
-                    date=passage.date,
-                    source=passage.source,
-                    chunk_id=passage.chunk_id,
-                    quote=quote.strip(),
-                    also_reported_by=tuple(r for r in passage.duplicates if carries(r.text, quote)),
-                    article_id=passage.article_id,
+            n = self._carried_by(passage, quote)
+            if n is None:
+                n = len(self.items) + 1
+                self.items.append(
+                    Citation(
+                        number=n,
+                        title=passage.title,
+                        outlet=passage.outlet,
+                        date=passage.date,
+                        source=passage.source,
+                        chunk_id=passage.chunk_id,
+                        quote=quote.strip(),
+                        also_reported_by=tuple(r for r in passage.duplicates if carries(r.text, quote)),
+                        article_id=passage.article_id,
+                    )
                 )
-            )
+            else:
+                self._list_under(n, passage)
+            self._by_chunk[passage.chunk_id] = n
         return self._by_chunk[passage.chunk_id]
+
+    def _carried_by(self, passage: Passage, quote: str) -> int | None:
+        """The citation this is a copy of: the same words, or a reprint already listed under it."""
+        words = _words(quote)
+        for cited in self.items:
+            listed = any(r.chunk_id == passage.chunk_id for r in cited.also_reported_by)
+            if _words(cited.quote) == words or (listed and carries(quote, cited.quote)):
+                return cited.number
+        return None
+
+    def _list_under(self, n: int, passage: Passage) -> None:
+        """Name `passage` under citation `n`, unless its file is named there already."""
+        cited = self.items[n - 1]
+        if passage.source in {cited.source, *(r.source for r in cited.also_reported_by)}:
+            return
+        ref = SourceRef(passage.chunk_id, passage.title, passage.outlet, passage.date, passage.source,
+                        passage.text, passage.article_id)
+        self.items[n - 1] = replace(cited, also_reported_by=(*cited.also_reported_by, ref))
+
+
+def _words(quote: str) -> str:
+    return " ".join(quote.split()).lower()
 
 
 def markers(numbers: list[int]) -> str:
-    return "".join(f"[{n}]" for n in numbers)
+    return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
 
 
 def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: Any) -> Answer:

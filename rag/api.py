@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from functools import cached_property
 from typing import Any
 
@@ -22,7 +22,7 @@ from rag.index.manifest import Manifest
 from rag.index.protocols import Embedder
 from rag.index.settings import Settings, load_settings
 from rag.index.store import ChunkStore
-from rag.index.types import Answer, ArticleInfo, Passage, SearchFilter, TextDelta
+from rag.index.types import Answer, AnswerOptions, ArticleInfo, Passage, SearchFilter, TextDelta
 from rag.llm import ChatModel, build_llm, describe_llm
 from rag.question import profile
 from rag.retrieval import HybridRetriever, RetrievalConfig, passage_from_chunk
@@ -104,17 +104,26 @@ class Rag:
         return final
 
     def ask_stream(self, question: str, history: History | None = None, *,
-                   filters: SearchFilter | None = None) -> Iterator[TextDelta | Answer]:
-        """Yield zero or more `TextDelta`s, then exactly one final `Answer` (same as `ask`)."""
+                   filters: SearchFilter | None = None, options: AnswerOptions | None = None,
+                   on_retrieved: Callable[[list[Passage]], None] | None = None) -> Iterator[TextDelta | Answer]:
+        """Yield zero or more `TextDelta`s, then exactly one final `Answer` (same as `ask`).
+
+        `on_retrieved` is called with the passages once retrieval is done, before any text, so a
+        streaming API can report that step without changing what this stream yields.
+        """
         question = self.validate(question)
+        options = options or AnswerOptions()
+        llm = self.llm if options.use_llm else None
         started = time.perf_counter()
-        standalone, notice = self._standalone(question, history or [])
-        k = self.settings.top_k if self.llm is not None else max(self.settings.top_k, self.extractive_config.passages)
+        standalone, notice = self._standalone(question, history or [], llm)
+        k = self.settings.top_k if llm is not None else max(self.settings.top_k, self.extractive_config.passages)
         passages = self.retrieve(standalone, k, filters=filters)
         timings = {"retrieval": _ms(started)}
+        if on_retrieved is not None:
+            on_retrieved(passages)
         common = {"question": question, "rewritten_question": standalone, "passages": passages, "timings_ms": timings}
-        if self.llm is not None and passages:
-            generated = yield from self._generate(self.llm, standalone, passages, common)
+        if llm is not None and passages:
+            generated = yield from self._generate(llm, standalone, passages, common, options.sampling())
             if isinstance(generated, Answer):
                 generated.notice = _join(notice, generated.notice)
                 yield generated
@@ -151,25 +160,25 @@ class Rag:
         return " ".join(question.split())
 
     # --- steps ---------------------------------------------------------------------------------
-    def _standalone(self, question: str, history: History) -> tuple[str, str]:
+    def _standalone(self, question: str, history: History, llm: ChatModel | None) -> tuple[str, str]:
         if not needs_rewrite(question, history):
             return question, ""
-        if self.llm is not None:
+        if llm is not None:
             try:
-                return rewrite_question(self.llm, question, history), ""
+                return rewrite_question(llm, question, history), ""
             except LLMUnavailableError as exc:
                 return rule_based(
                     question, history
                 ), f"Model server failed ({exc}); the follow-up was rewritten by rule."
         return rule_based(question, history), ""
 
-    def _generate(self, llm: ChatModel, question: str, passages: list[Passage],
-                  common: dict[str, Any]) -> Generator[TextDelta, None, Answer | str]:
+    def _generate(self, llm: ChatModel, question: str, passages: list[Passage], common: dict[str, Any],
+                  sampling: dict[str, float | int]) -> Generator[TextDelta, None, Answer | str]:
         """Stream the model's answer; returns the final Answer, or a notice when the server failed."""
         started = time.perf_counter()
         parts: list[str] = []
         try:
-            for delta in stream_answer(llm, question, passages):
+            for delta in stream_answer(llm, question, passages, **sampling):
                 parts.append(delta)
                 yield TextDelta(delta)
         except LLMUnavailableError as exc:

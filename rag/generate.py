@@ -29,8 +29,9 @@ def answer_messages(question: str, passages: list[Passage]) -> list[ChatTurn]:
     return [ChatTurn("system", prompts.ANSWER_SYSTEM), ChatTurn("user", user)]
 
 
-def stream_answer(llm: ChatModel, question: str, passages: list[Passage]) -> Iterator[str]:
-    yield from stream_chat(llm, answer_messages(question, passages))
+def stream_answer(llm: ChatModel, question: str, passages: list[Passage], **sampling: float) -> Iterator[str]:
+    """The model's answer as it streams; `sampling` (temperature, max_tokens) goes to the model."""
+    yield from stream_chat(llm, answer_messages(question, passages), **sampling)
 
 
 def rewrite_question(llm: ChatModel, question: str, history: list[dict[str, str]]) -> str:

@@ -133,14 +133,15 @@ def chat(llm: ChatModel, messages: Sequence[Message]) -> str:
     return str(event[1])
 
 
-def stream_chat(llm: ChatModel, messages: Sequence[Message]) -> Iterator[str]:
+def stream_chat(llm: ChatModel, messages: Sequence[Message], **options: Any) -> Iterator[str]:
     """Yield the reply's text deltas as they arrive; `LLMUnavailableError` on any failure.
 
     The request starts on the first `next()`. Stopping early (break/close) abandons the stream.
+    `options` (e.g. temperature, max_tokens) are sent with the request.
     """
     events: queue.Queue[Event] = queue.Queue()
     cancel = threading.Event()
-    _spawn(lambda: _produce(llm, messages, events, cancel))
+    _spawn(lambda: _produce(llm, messages, events, cancel, options))
     try:
         yield from _consume(events, llm.budget)
     finally:
@@ -193,12 +194,13 @@ def _spawn(target: Callable[[], None]) -> None:
 
 
 def _produce(
-    llm: ChatModel, messages: Sequence[Message], events: queue.Queue[Event], cancel: threading.Event
+    llm: ChatModel, messages: Sequence[Message], events: queue.Queue[Event], cancel: threading.Event,
+    options: dict[str, Any],
 ) -> None:
     """Worker thread: forward each streamed chunk as an event, then "end" or "error"."""
     try:
         stream = llm.client.chat.completions.create(
-            model=llm.model, messages=_payload(messages), temperature=TEMPERATURE, stream=True
+            model=llm.model, messages=_payload(messages), stream=True, **{"temperature": TEMPERATURE, **options}
         )
         for chunk in stream:
             if cancel.is_set():

@@ -1,7 +1,8 @@
 """The chat page in headless Chromium against a real `serve` stack on loopback and a real Rag.
 
-One module-scoped page walks the whole story in order (ask, open a citation, follow up, vote,
-upload, hostile document, stop, clear), saving a screenshot per step under `artifacts/browser/`.
+One module-scoped page in a 1400x1000 window walks the whole story in order (ask, open a
+citation, follow up, vote, upload, hostile document, stop, clear), saving a screenshot per step
+under `artifacts/browser/`; the shots that show the page's fixed faults are kept under `docs/`.
 Needs Debian's Chromium (`apt-get install -y chromium`) and `pip install playwright`; without
 them the module is skipped with a loud reason rather than silently passing.
 """
@@ -22,6 +23,8 @@ from rag.index.settings import Settings
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "artifacts" / "browser"
+DOCS = REPO / "docs"
+VIEWPORT = {"width": 1400, "height": 1000}
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
@@ -83,7 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def page(site: dict[str, Any]) -> Iterator[Page]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1500, "height": 1050})
+        tab = browser.new_page(viewport=VIEWPORT)
         tab.dialogs = []  # type: ignore[attr-defined]
         tab.on("dialog", lambda d: (tab.dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]
         tab.goto(site["url"])
@@ -97,6 +100,19 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def fonts_used(page: Page, selector: str) -> list[str]:
+    """The faces Chromium really drew the text of each `selector` match with (CDP), by PostScript name."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    faces: list[str] = []
+    for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
+        faces += [f["postScriptName"] or f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]]
+    cdp.detach()
+    return faces
+
+
 def ask(page: Page, question: str) -> Any:
     """Type `question`, press Ask, wait for its answer to finish; return the answer's locator."""
     done = page.locator("#conversation .msg.assistant.done")
@@ -105,6 +121,15 @@ def ask(page: Page, question: str) -> Any:
     page.click("#ask")
     expect(done).to_have_count(before + 1, timeout=120_000)
     return done.nth(before)
+
+
+def test_headings_and_titles_render_in_one_face(page: Page) -> None:
+    """Gradio's SemiBold file holds only A and B; bold text must not mix it with a fallback face."""
+    for selector in ("h2", "#sidebar h3", "#article-list strong"):
+        faces = set(fonts_used(page, selector))
+        assert len(faces) == 1, f"{selector} drawn with {faces}"
+    assert fonts_used(page, "h2")[0].endswith("-Bold")
+    page.locator("#sidebar").screenshot(path=str(DOCS / "page-headings.png"))
 
 
 def test_asking_streams_an_answer_with_sources(page: Page) -> None:
@@ -138,6 +163,7 @@ def test_clicking_a_citation_opens_the_highlighted_passage(page: Page) -> None:
     expect(mark.first).to_be_in_viewport()
     expect(page.locator("#article-panel .article-meta.file")).to_contain_text(".txt")
     shot(page, "03-citation-panel")
+    page.screenshot(path=str(DOCS / "chat-page.png"))
 
 
 def test_a_follow_up_keeps_the_conversation(page: Page) -> None:
@@ -147,6 +173,30 @@ def test_a_follow_up_keeps_the_conversation(page: Page) -> None:
     answer.locator("details.retrieval summary").click()
     expect(answer.locator("details.retrieval table")).to_be_visible()
     shot(page, "04-follow-up")
+
+
+def test_the_newest_answer_and_its_first_sources_are_in_view(page: Page) -> None:
+    """A third, long answer in a 1400x1000 window: no scrolling needed to read it and its sources."""
+    answer = ask(page, "Why did the talks stop in 2022?")
+    page.wait_for_timeout(300)  # the scroll runs after the last update
+    assert page.evaluate("window.scrollY") == 0
+    expect(answer.locator(".answer-text")).to_be_in_viewport(ratio=1)
+    expect(answer.locator("li.source").first).to_be_in_viewport(ratio=1)
+    expect(answer.locator("li.source").nth(1)).to_be_in_viewport()
+    page.screenshot(path=str(DOCS / "page-answer-in-view.png"))
+
+
+def test_a_passage_two_outlets_carried_is_one_source(page: Page) -> None:
+    answer = ask(page, "What sanctions did the U.S. lift?")
+    sources = answer.locator("li.source")
+    quotes = [" ".join(q.split()) for q in sources.locator("blockquote").all_inner_texts()]
+    assert len(quotes) == len(set(quotes)), quotes
+    lifted = sources.filter(has_text="quietly agreed to lift")
+    expect(lifted).to_have_count(1)
+    expect(lifted.locator("a.src-link")).to_contain_text("Fox News")
+    expect(lifted.locator(".also")).to_contain_text("The Associated Press")
+    expect(answer.locator(".answer-text")).not_to_contain_text("][")  # one marker per passage
+    answer.locator(".bubble").screenshot(path=str(DOCS / "page-sources.png"))
 
 
 def test_thumbs_up_appends_feedback(page: Page, site: dict[str, Any]) -> None:
@@ -244,7 +294,7 @@ def test_the_page_works_behind_basic_auth(page: Page, site: dict[str, Any]) -> N
             anonymous.new_page().goto(url)
         anonymous.close()
         context = browser.new_context(
-            http_credentials={"username": "alice", "password": "pw-for-test"}, viewport={"width": 1500, "height": 1050}
+            http_credentials={"username": "alice", "password": "pw-for-test"}, viewport=VIEWPORT
         )
         tab = context.new_page()
         tab.goto(url)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -38,93 +39,11 @@ EXAMPLE_QUESTIONS = (
     "Why did the talks stop in 2022?",
 )
 
-# Runs once per HTML component; `element` persists across value updates, so one delegated
-# listener serves every re-render. Only `data-ref` values we wrote are ever sent back.
-CLICK_JS = """
-element.addEventListener('click', (event) => {
-  const target = event.target.closest('[data-ref]');
-  if (!target || !element.contains(target)) return;
-  event.preventDefault();
-  const box = target.closest('.feedback');
-  const input = box ? box.querySelector('input.fb-comment') : null;
-  trigger('click', {ref: target.getAttribute('data-ref'), comment: input ? input.value : ''});
-});
-element.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' && event.target.matches('input.fb-comment')) event.preventDefault();
-});
-"""
-
-# After the side panel shows a new article, bring the highlighted passage into view.
-PANEL_JS = """
-watch('value', () => {
-  const mark = element.querySelector('mark.hl');
-  if (mark) mark.scrollIntoView({block: 'center'});
-});
-"""
-
-CSS = """
-#conversation, #article-panel, #article-list, #upload-status { overflow-wrap: anywhere; }
-#conversation .msg { display: flex; margin: 10px 0; }
-#conversation .msg.user { justify-content: flex-end; }
-#conversation .bubble { max-width: 92%; padding: 10px 14px; border-radius: 12px;
-  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
-#conversation .msg.user .bubble { background: var(--color-accent-soft); }
-#conversation .answer-text p { margin: 0 0 8px; }
-#conversation a.cite { font-weight: 600; text-decoration: none; padding: 0 1px; }
-#conversation .meta { margin-bottom: 6px; font-size: 0.85em; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 0.8em;
-  border: 1px solid var(--border-color-primary); }
-.badge-llm { background: #e8f0fe; color: #1a3e8c; }
-.badge-extractive { background: #e9f6ec; color: #1d5e2f; }
-#conversation .abstained { margin-left: 8px; color: #8a5a00; }
-#conversation .notice { background: #fff4e5; color: #7a4b00; border-radius: 6px; padding: 6px 10px;
-  margin: 6px 0; }
-#conversation .error { background: #fdecea; color: #8a1c13; border-radius: 6px; padding: 6px 10px; }
-#conversation .scope { font-size: 0.8em; color: var(--body-text-color-subdued); margin-bottom: 4px; }
-#conversation .sources { margin-top: 8px; border-top: 1px solid var(--border-color-primary);
-  padding-top: 6px; }
-#conversation .sources-title { font-weight: 600; font-size: 0.9em; }
-#conversation .sources ol { list-style: none; padding-left: 0; margin: 4px 0; }
-#conversation .sources li { margin: 6px 0; }
-#conversation .sources a { text-decoration: none; color: inherit; }
-#conversation .sources .num { color: var(--color-accent); font-weight: 600; }
-#conversation blockquote { white-space: pre-wrap; margin: 3px 0 3px 12px; padding-left: 8px; font-size: 0.9em;
-  border-left: 3px solid var(--border-color-primary); color: var(--body-text-color-subdued); }
-#conversation .also, #conversation .file, #article-list .file { font-size: 0.8em;
-  color: var(--body-text-color-subdued); }
-#conversation details.retrieval { margin-top: 6px; font-size: 0.85em; }
-#conversation details.retrieval table { width: 100%; border-collapse: collapse; }
-#conversation details.retrieval td, #conversation details.retrieval th { padding: 2px 4px;
-  vertical-align: top; border-bottom: 1px solid var(--border-color-primary); }
-#conversation details.retrieval tr.cited td { background: var(--color-accent-soft); }
-#conversation .snippet { color: var(--body-text-color-subdued); }
-#conversation .feedback { margin-top: 8px; display: flex; gap: 6px; align-items: center; }
-#conversation .also a { margin: 0; padding: 0; }
-#article-panel .panel-title { font-size: 0.8em; text-transform: uppercase; letter-spacing: 0.05em;
-  color: var(--body-text-color-subdued); margin-bottom: 6px; }
-#conversation .feedback .thumb { cursor: pointer; display: inline-flex; align-items: center;
-  border: 1px solid var(--border-color-primary);
-  border-radius: 6px; padding: 1px 8px; background: var(--background-fill-primary); }
-#conversation .feedback input { flex: 1; font-size: 0.85em; padding: 2px 6px;
-  border: 1px solid var(--border-color-primary); border-radius: 6px; }
-#conversation .progress { display: flex; align-items: center; gap: 8px;
-  color: var(--body-text-color-subdued); }
-.spinner { width: 14px; height: 14px; border-radius: 50%; border: 2px solid var(--border-color-primary);
-  border-top-color: var(--color-accent); animation: rag-spin 0.8s linear infinite; }
-@keyframes rag-spin { to { transform: rotate(360deg); } }
-#conversation .empty-chat, .empty { color: var(--body-text-color-subdued); padding: 8px; }
-#article-panel .article-view h3 { margin: 0 0 4px; }
-#article-panel .article-meta { font-size: 0.85em; color: var(--body-text-color-subdued); }
-#article-panel .article-body { margin-top: 10px; }
-#article-panel .article-body p { margin: 0 0 10px; white-space: pre-wrap; }
-#article-panel .caption { font-style: italic; font-size: 0.9em; }
-#article-panel mark.hl { background: #fff1a8; color: #000; padding: 1px 0; }
-#article-list ul.articles { list-style: none; padding-left: 0; }
-#article-list li { margin: 6px 0; }
-#article-list a { text-decoration: none; color: inherit; }
-ul.status { padding-left: 16px; font-size: 0.9em; }
-ul.status-error { color: #8a1c13; }
-"""
+STATIC = Path(__file__).parent / "static"
+CSS_PATH = STATIC / "chat.css"
+CLICK_JS = (STATIC / "clicks.js").read_text(encoding="utf-8")  # click delegation for data-ref links
+LATEST_JS = (STATIC / "latest-turn.js").read_text(encoding="utf-8")  # keep the newest answer in view
+PANEL_JS = (STATIC / "panel.js").read_text(encoding="utf-8")  # scroll the highlighted passage into view
 
 
 def build_app(rag: Rag) -> gr.Blocks:
@@ -137,8 +56,8 @@ def build_app(rag: Rag) -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=3, min_width=420):
                 conversation = gr.HTML(
-                    render.conversation_html([]), js_on_load=CLICK_JS, elem_id="conversation",
-                    max_height=640, autoscroll=True, container=True, padding=True,
+                    render.conversation_html([]), js_on_load=CLICK_JS + LATEST_JS, elem_id="conversation",
+                    max_height=640, container=True, padding=True,
                 )
                 with gr.Row():
                     question = gr.Textbox(

@@ -17,6 +17,7 @@ from datetime import date
 from rag.api import Rag
 from rag.index.errors import InvalidQuestionError, RagError
 from rag.index.types import Answer, Citation, SearchFilter, TextDelta
+from ui.pump import END, pump
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +96,6 @@ def describe_filters(found: SearchFilter | None, titles: dict[str, str]) -> str:
     return "Limited to " + " · ".join(parts)
 
 
-_END = object()
-
-
 def stream_turn(
     rag: Rag,
     turns: list[Turn],
@@ -121,21 +119,7 @@ def stream_turn(
     events: queue.Queue[object] = queue.Queue()
     abandon = threading.Event()
     history = history_of(turns[:-1])
-
-    def pump() -> None:
-        stream = rag.ask_stream(question, history, filters=filters)
-        try:
-            for event in stream:
-                if abandon.is_set():
-                    break
-                events.put(event)
-        except Exception as exc:  # noqa: BLE001 (handed to the page's thread, which reports it)
-            events.put(exc)
-        finally:
-            stream.close()
-            events.put(_END)
-
-    threading.Thread(target=pump, name="rag-answer", daemon=True).start()
+    pump(lambda: rag.ask_stream(question, history, filters=filters), events.put, abandon)
     try:
         while turn.pending:
             try:
@@ -144,7 +128,7 @@ def stream_turn(
                 event = None
             if stop():
                 turn.stopped = True
-            elif event is _END:
+            elif event is END:
                 turn.error = "The answer stream ended without a final answer."
             elif isinstance(event, RagError):
                 turn.error = str(event)

@@ -3,12 +3,15 @@
 Uploads live beside the index they feed so that re-ingesting the folder is the whole story: an
 unchanged file is skipped by its hash, a re-upload with the same name replaces the old version.
 File names come from the browser, so they are reduced to a safe basename before touching disk.
+The page and `POST /api/ingest` both come through `ingest_uploads`, one batch at a time: batches
+share the uploads folder and the manifest.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +21,7 @@ from rag.index.settings import Settings
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+_one_batch_at_a_time = threading.Lock()
 
 
 @dataclass
@@ -70,11 +74,12 @@ def ingest_uploads(
 
     result = UploadResult()
     target = uploads_dir(settings)
-    save_uploads(files, target, result)
-    if not result.saved:
-        result.summary = "Nothing to ingest."
-        return result
-    report = ingest_path(target, settings, on_file=on_file, progress=False)
+    with _one_batch_at_a_time:
+        save_uploads(files, target, result)
+        if not result.saved:
+            result.summary = "Nothing to ingest."
+            return result
+        report = ingest_path(target, settings, on_file=on_file, progress=False)
     result.problems.extend(report.errors)
     result.summary = (
         f"Ingested {report.files} file(s): {report.articles} article(s), {report.chunks} chunk(s)"

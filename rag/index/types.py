@@ -89,6 +89,21 @@ class TextDelta:
 
 
 @dataclass(frozen=True)
+class AnswerOptions:
+    """Per-request choices an API client makes: extractive even when a model is configured,
+    and the model's sampling (unset fields keep the server's defaults)."""
+
+    use_llm: bool = True
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+    def sampling(self) -> dict[str, float | int]:
+        """Keyword arguments for the model's chat call."""
+        chosen = {"temperature": self.temperature, "max_tokens": self.max_tokens}
+        return {name: value for name, value in chosen.items() if value is not None}
+
+
+@dataclass(frozen=True)
 class ArticleInfo:
     """One ingested article, for listings and filters."""
 
