@@ -1,4 +1,4 @@
-"""`rag` command line: ingest, ask, chat, serve, eval, bench.
+"""`rag` command line: ingest, ask, articles, chat, serve, eval, bench.
 
 Only argparse is imported at start-up, so `rag --help` is instant; each command imports what it
 needs. `RagError`s become one-line messages here and nowhere else.
@@ -7,7 +7,6 @@ needs. `RagError`s become one-line messages here and nowhere else.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -41,8 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_ingest)
     p = sub.add_parser("ask", help="answer one question and print its sources")
     p.add_argument("question")
-    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--json", action="store_true", help="print the answer as the JSON `POST /api/ask` returns")
     p.set_defaults(handler=_ask)
+    p = sub.add_parser("articles", help="list the ingested articles, newest first")
+    p.add_argument("--json", action="store_true", help="print the list as the JSON `GET /api/articles` returns")
+    p.set_defaults(handler=_articles)
     p = sub.add_parser("chat", help="chat in the terminal (follow-up questions keep context)")
     p.set_defaults(handler=_chat)
     p = sub.add_parser("serve", help="start the chat page and the HTTP API")
@@ -72,11 +74,26 @@ def _ask(args: argparse.Namespace, _: list[str]) -> int:
 
     answer = rag.ask(args.question)
     if args.json:
-        data = answer.to_dict()
-        data.pop("passages")
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        from ui.api_models import AskResponse
+
+        print(AskResponse.of(answer).model_dump_json(indent=2))
     else:
         print(format_answer(answer))
+    return 0
+
+
+def _articles(args: argparse.Namespace, _: list[str]) -> int:
+    from rag.api import default_rag
+    from ui.api_models import ArticlesResponse
+
+    listing = ArticlesResponse.of(default_rag().articles())
+    if args.json:
+        print(listing.model_dump_json(indent=2))
+        return 0
+    for a in listing.articles:
+        origin = ", ".join(x for x in (a.outlet, a.date) if x) or "outlet and date unknown"
+        print(f"{a.title} ({origin}) — {a.source}, {a.chunks} chunks")
+    print(f"{listing.count} articles")
     return 0
 
 
