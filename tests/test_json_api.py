@@ -67,7 +67,8 @@ def test_ask_errors_come_before_the_stream(base_url: str) -> None:
 
 def test_each_passage_is_one_source_with_every_outlet_under_it(base_url: str) -> None:
     """The wire sentence AP and Fox News both carried is one citation, not [1] AP and [2] Fox."""
-    answer = httpx.post(f"{base_url}/api/ask", json={"question": "What sanctions did the U.S. lift?"}, timeout=120).json()
+    body = {"question": "What sanctions did the U.S. lift?"}
+    answer = httpx.post(f"{base_url}/api/ask", json=body, timeout=120).json()
     quotes = [" ".join(c["quote"].split()) for c in answer["citations"]]
     assert len(quotes) == len(set(quotes)), quotes
     lifted = next(c for c in answer["citations"] if "quietly agreed to lift" in c["quote"])
@@ -129,7 +130,8 @@ def test_health_is_503_when_chroma_is_down(tmp_path: Path) -> None:
 def test_docs_describe_every_route(base_url: str) -> None:
     assert httpx.get(f"{base_url}/docs", timeout=60).status_code == 200
     paths = httpx.get(f"{base_url}/openapi.json", timeout=60).json()["paths"]
-    assert {"/api/ask", "/api/articles", "/api/ingest", "/api/health", "/v1/models", "/v1/chat/completions"} <= set(paths)
+    routes = {"/api/ask", "/api/articles", "/api/ingest", "/api/health", "/v1/models", "/v1/chat/completions"}
+    assert routes <= set(paths)
 
 
 def test_docs_and_api_are_behind_auth(sample_index: Path) -> None:

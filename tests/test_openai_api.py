@@ -73,7 +73,8 @@ def test_streamed_answer_matches_the_plain_one(client: openai.OpenAI) -> None:
     assert len({c.id for c in chunks}) == 1 and all(c.object == "chat.completion.chunk" for c in chunks)
     final = chunks[-1]
     assert final.choices[0].finish_reason == "stop"
-    assert [c["chunk_id"] for c in final.model_extra["citations"]] == [c["chunk_id"] for c in plain.model_extra["citations"]]
+    streamed_ids = [c["chunk_id"] for c in final.model_extra["citations"]]
+    assert streamed_ids == [c["chunk_id"] for c in plain.model_extra["citations"]]
     assert all(c.choices[0].finish_reason is None and not (c.model_extra or {}).get("citations") for c in chunks[:-1])
 
 
@@ -135,8 +136,11 @@ def _error(response: httpx.Response, status: int) -> dict[str, Any]:
     ids=["empty", "oversized", "no-user-message", "no-messages", "bad-temperature", "malformed"],
 )
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
-def test_bad_requests_are_400_in_openai_shape(base_url: str, body: dict, param: str, code: str | None, stream: bool) -> None:
-    response = httpx.post(f"{base_url}/v1/chat/completions", json={"model": "news-rag", "stream": stream, **body}, timeout=60)
+def test_bad_requests_are_400_in_openai_shape(
+    base_url: str, body: dict, param: str, code: str | None, stream: bool
+) -> None:
+    payload = {"model": "news-rag", "stream": stream, **body}
+    response = httpx.post(f"{base_url}/v1/chat/completions", json=payload, timeout=60)
     error = _error(response, 400)
     assert error["type"] == "invalid_request_error" and error["param"] == param and error["code"] == code
 

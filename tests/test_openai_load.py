@@ -69,7 +69,8 @@ def base_url(sample_index: Path) -> Iterator[str]:
 def _ask(url: str, question: str) -> tuple[str, tuple[str, ...]]:
     """One streamed reply: its text and the chunk ids it cites."""
     client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", timeout=120, max_retries=0)
-    stream = client.chat.completions.create(model="news-rag", stream=True, messages=[{"role": "user", "content": question}])
+    messages = [{"role": "user", "content": question}]
+    stream = client.chat.completions.create(model="news-rag", stream=True, messages=messages)
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
     return text, tuple(c["chunk_id"] for c in (chunks[-1].model_extra or {}).get("citations") or ())

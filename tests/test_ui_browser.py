@@ -108,7 +108,8 @@ def fonts_used(page: Page, selector: str) -> list[str]:
     root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
     faces: list[str] = []
     for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
-        faces += [f["postScriptName"] or f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        faces += [f["postScriptName"] or f["familyName"] for f in fonts]
     cdp.detach()
     return faces
 

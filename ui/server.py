@@ -81,7 +81,9 @@ def check_bind(settings: Settings, host: str) -> None:
         parse_auth(settings.auth.get_secret_value())
 
 
-def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *, rag: Rag | None = None) -> uvicorn.Server:
+def make_server(
+    settings: Settings, host: str = "127.0.0.1", port: int = 7860, *, rag: Rag | None = None
+) -> uvicorn.Server:
     """An unstarted uvicorn server for the page and API; `serve` runs it, tests run it in a thread."""
     check_bind(settings, host)
     app = create_server(rag or Rag(settings))
