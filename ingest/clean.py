@@ -15,7 +15,7 @@ import unicodedata
 
 from ingest.article import Article
 from ingest.captions import dedupe, is_credit_only, split_captions, strip_credit
-from ingest.chrome import drop_blocks, is_chrome
+from ingest.chrome import drop_blocks, split_chrome
 from ingest.metadata import (
     canonical_outlet,
     dateline_date,
@@ -40,6 +40,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _WRAP_END = re.compile(r"[.!?:;\"'”’)\]]$")
 _SENTENCE_PUNCT = re.compile(r"[.!?]")
 _LABEL_MAX_WORDS = 4
+_LEADING_LABEL = re.compile(r"^(?:\w+\s){0,2}\w+:\s+(?=\S)")
 
 
 def parse_page(text: str, source: str, meta: dict[str, str] | None = None) -> list[Article]:
@@ -96,9 +97,9 @@ def build_article(
 ) -> Article | None:
     """One story's lines -> an `Article`, or None when no body text survives cleaning.
     `publisher` is the page's own outlet, used when the story names none of its own."""
-    raw = drop_blocks(story.lines)  # still holds "Posted …" lines and page signatures
-    lines = _collapse_repeats([line for line in raw if not is_chrome(line)])
-    title, lines = _take_title(story.title or meta.get("title", ""), lines)
+    raw = drop_blocks(story.lines)  # still holds "Posted …" lines, the source URL, the chrome
+    kept, chrome = split_chrome(raw)
+    title, lines = _take_title(story.title or meta.get("title", ""), _collapse_repeats(kept))
     byline, byline_outlet, lines = take_byline(lines)
     body, captions = split_captions([line for line in lines if not is_date_line(line)])
     body = [p for p in body if not is_label(p)]
@@ -112,7 +113,7 @@ def build_article(
         paragraphs=body,
         captions=captions,
         outlet=canonical_outlet(
-            meta.get("outlet") or byline_outlet or find_outlet(body, raw, publisher)
+            meta.get("outlet") or byline_outlet or find_outlet(body, raw, publisher, chrome)
         ),
         date=_date(meta, raw, body + captions),
         byline=meta.get("byline") or byline,
@@ -125,7 +126,13 @@ def _take_title(title: str, lines: list[str]) -> tuple[str, list[str]]:
         title = lines[0]
     if not title:
         return "", lines
-    return title, [line for line in lines if _key(line) != _key(title)]
+    return title, [line for line in lines if _unlabelled(line) != _unlabelled(title)]
+
+
+def _unlabelled(line: str) -> str:
+    """The comparison key without a short leading label, so that a player's "Now loaded: <title>"
+    and a "Video: <title>" headline both count as the headline printed again."""
+    return _key(_LEADING_LABEL.sub("", line.strip()))
 
 
 def _could_be_title(line: str) -> bool:

@@ -86,11 +86,13 @@ EXPECTED = {
     ),
     (AGGREGATOR, 2): (
         "Video: Behind the Supreme Court’s Push to Expand Presidential Power",
-        "The New York Times", "2025-12-12",
+        "", "2025-12-12",
         "Ann E. Marimow, Claire Hogan, Stephanie Swart and Pierre Kattar", 0,
     ),
-    (AGGREGATOR, 3): ("Europe’s rocky relations with Donald Trump", "Financial Times", "", "", 0),
+    (AGGREGATOR, 3): ("Europe’s rocky relations with Donald Trump", "", "", "", 0),
 }  # fmt: skip
+# The NYT video and the FT podcast name their outlet nowhere on the page: it used to be read off
+# their player and programme strings (SIGNATURES), a rule keyed on these very pages, now gone.
 
 
 @pytest.mark.parametrize("key", list(EXPECTED), ids=lambda k: f"{k[0][:12]}-{k[1]}")
