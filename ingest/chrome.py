@@ -107,8 +107,8 @@ def is_aggregator_note(line: str) -> bool:
 def is_nav_bar(line: str) -> bool:
     """A menu: "Local | Sports | Weather", "Home / News / Region", "POST  Menu  Search  Sign in"."""
     text = line.strip()
-    if _SENTENCE_END.search(text) or is_credit_only(text):
-        return False
+    if _SENTENCE_END.search(text) or is_credit_only(text) or text.startswith("|"):
+        return False  # a "| 1 | Kyle Busch | 5040 |" row is a table's, not a menu's
     parts = _NAV_SPLIT.split(text)
     if len(parts) >= 3 and all(1 <= len(part.split()) <= 3 for part in parts):
         return True

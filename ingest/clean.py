@@ -38,7 +38,9 @@ from ingest.stories import (
 _BULLET = re.compile(r"^(?:[•·▪‣◦►*]|-(?=\s)|#{1,6}(?=\s))\s*")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _WRAP_END = re.compile(r"[.!?:;\"'”’)\]]$")
-_SENTENCE_PUNCT = re.compile(r"[.!?]")
+_SENTENCE_PUNCT = re.compile(r"[.!?。！？]")
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, CJK ideographs, hangul
+_LABEL_CONNECTORS = {"and", "of", "the", "for", "to", "in", "on", "at", "de", "van", "von", "al"}
 _LABEL_MAX_WORDS = 4
 _LEADING_LABEL = re.compile(r"^(?:\w+\s){0,2}\w+:\s+(?=\S)")
 
@@ -146,9 +148,15 @@ def _could_be_title(line: str) -> bool:
 
 
 def is_label(paragraph: str) -> bool:
-    """A stand-alone label such as a name over a photo: at most 4 words, no sentence punctuation."""
+    """A stand-alone label such as a name over a photo: at most 4 words, every one capitalised
+    (a name, not a subheading like "Eat every 2-3 hours"), no sentence punctuation. Scripts
+    written without spaces count about two characters a word."""
     words = paragraph.split()
-    return len(words) <= _LABEL_MAX_WORDS and not _SENTENCE_PUNCT.search(paragraph)
+    return (
+        len(words) + len(_UNSPACED.findall(paragraph)) // 2 <= _LABEL_MAX_WORDS
+        and not _SENTENCE_PUNCT.search(paragraph)
+        and all(not w[:1].isalpha() or w[:1].isupper() or w in _LABEL_CONNECTORS for w in words)
+    )
 
 
 def _captions(captions: list[str], meta: dict[str, str]) -> list[str]:
