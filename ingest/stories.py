@@ -25,7 +25,13 @@ from dataclasses import dataclass
 
 from ingest.captions import is_credit_only
 from ingest.chrome import is_aggregator_note, is_chrome, is_teaser_heading, teaser_block_end
-from ingest.metadata import credits_on, is_date_line, is_outlet_name, is_story_lead
+from ingest.metadata import (
+    credits_on,
+    is_date_line,
+    is_name_line,
+    is_outlet_name,
+    is_story_lead,
+)
 
 _BARE_LABEL = re.compile(r"(?:published|posted|updated|last updated)(?: on)?:?", re.IGNORECASE)
 _ON = re.compile(r"on:?", re.IGNORECASE)
@@ -114,6 +120,8 @@ def _is_headline_start(lines: list[str], i: int) -> bool:
     """A headline over a byline / date / dateline, or after a hard separator and over body text."""
     if i + 1 >= len(lines) or not is_headline_candidate(lines[i]) or _under_a_deck(lines, i):
         return False
+    if i > 0 and is_name_line(lines[i - 1]):
+        return False  # "Jane Roe" over "The Valley News": a byline's affiliation line
     if is_story_lead(lines[i + 1]):
         return True
     after_separator = i > 0 and bool(_HARD_SEPARATOR.fullmatch(lines[i - 1].strip()))
