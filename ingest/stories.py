@@ -206,13 +206,14 @@ def _outlet_key(name: str) -> str:
 
 
 def _is_story_start(lines: list[str], i: int) -> bool:
-    """`lines[i]` is a headline over a bare "Published" label and "on" (or "Posted on")."""
+    """`lines[i]` is a headline over a bare "Published" / "Posted" label (perhaps with "on" on the
+    next line); without the "on" the headline must be headline-shaped in the strict sense."""
     if i + 1 >= len(lines) or not _BARE_LABEL.fullmatch(lines[i + 1].strip()):
         return False
     on_line = "on" in lines[i + 1].lower().split() or (
         i + 2 < len(lines) and bool(_ON.fullmatch(lines[i + 2].strip()))
     )
-    return on_line and is_headline(lines[i])
+    return is_headline(lines[i]) if on_line else is_headline_candidate(lines[i])
 
 
 def is_headline(line: str) -> bool:
