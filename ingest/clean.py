@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 from ingest.article import Article
+from ingest.boilerplate import line_key
 from ingest.captions import dedupe, is_credit_only, split_captions, strip_credit
 from ingest.chrome import drop_blocks, split_chrome
 from ingest.metadata import (
@@ -46,16 +47,18 @@ _LEADING_LABEL = re.compile(r"^(?:\w+\s){0,2}\w+:\s+(?=\S)")
 
 
 def parse_page(text: str, source: str, meta: dict[str, str] | None = None) -> list[Article]:
-    """Every story on the page as an `Article`, numbered from 0; `meta` (from HTML) wins for story 0."""
+    """Every story on the page as an `Article`, numbered from 0; `meta` (from HTML) wins for story 0;
+    its "boilerplate" lines (see `ingest.boilerplate`) are dropped from every story."""
     front, text = split_front_matter(text)
     prefix, lines = read_date_prefix(normalise_lines(text))
     page_meta = {**prefix, **front, **{k: v for k, v in (meta or {}).items() if v}}
+    shared = {line_key(x) for x in page_meta.pop("boilerplate", "").split("\n") if x.strip()}
     stories = split_stories(lines)
     publisher = page_outlet(stories)
     articles: list[Article] = []
     for story in stories:
         own_meta = page_meta if not articles else {}
-        article = build_article(story, source, len(articles), own_meta, publisher)
+        article = build_article(story, source, len(articles), own_meta, publisher, shared)
         if article is not None:
             articles.append(article)
     return articles
@@ -95,12 +98,19 @@ def _key(line: str) -> str:
 
 
 def build_article(
-    story: Story, source: str, index: int, meta: dict[str, str], publisher: str = ""
+    story: Story,
+    source: str,
+    index: int,
+    meta: dict[str, str],
+    publisher: str = "",
+    shared: set[str] | None = None,
 ) -> Article | None:
     """One story's lines -> an `Article`, or None when no body text survives cleaning.
-    `publisher` is the page's own outlet, used when the story names none of its own."""
+    `publisher` is the page's own outlet, used when the story names none of its own; `shared`
+    holds the keys of lines the page shares with many files of its folder (boilerplate)."""
+    shared = shared or set()
     raw = drop_blocks(story.lines)  # still holds "Posted …" lines, the source URL, the chrome
-    kept, chrome = split_chrome(raw)
+    kept, chrome = split_chrome([x for x in raw if line_key(x) not in shared])
     title, lines = _take_title(story.title or meta.get("title", ""), _collapse_repeats(kept))
     byline, byline_outlet, lines = take_byline(lines)
     body, captions = split_captions([line for line in lines if not is_date_line(line)])
