@@ -19,7 +19,7 @@ _MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 def line_key(line: str) -> str:
-    """Case- and whitespace-insensitive form used to compare lines across files."""
+    """Case-, whitespace- and apostrophe-insensitive form: how ingest compares two lines."""
     return " ".join(line.lower().replace("’", "'").split())
 
 

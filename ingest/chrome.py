@@ -4,8 +4,8 @@ Four kinds, all recognised by shape or by repetition, never by site or programme
   * chrome lines ("Advertisement", "Posted January 30, 2024 6:36 am.", "2:50", "11h ago", a bare
     URL, a video player's "close <title> Video") that are dropped one by one;
   * widget text, told by what surrounds it rather than by its words: a short line printed again
-    inside a chrome line (the player's title under the player), a short line printed twice in one
-    story (a label, a teaser), and a teaser blurb cut off mid-sentence ("... Check out what's");
+    inside a chrome line (the player's title under the player), and a blurb that opens with a
+    chrome line's words and is cut off mid-sentence ("... Check out what's clicking on");
   * teaser blocks ("Top Stories", "Most Watched Today", "Free links to read more on this topic:")
     whose heading and the headline/summary/timestamp items under it are dropped together;
   * end markers ("Leave a Reply") after which only comment forms follow.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.boilerplate import line_key
 from ingest.captions import is_credit_only
 
 _DATEISH = (
@@ -145,8 +146,8 @@ def is_cut_off(line: str) -> bool:
 
 def _teases(line: str, chrome_line: str) -> bool:
     """A cut-off blurb whose first words are those of the widget title inside `chrome_line`."""
-    head = _key(" ".join(line.split()[:_TEASER_SHARED_WORDS]))
-    return len(line.split()) > _TEASER_SHARED_WORDS and head in _key(chrome_line) and is_cut_off(line)
+    head = line_key(" ".join(line.split()[:_TEASER_SHARED_WORDS]))
+    return len(line.split()) > _TEASER_SHARED_WORDS and head in line_key(chrome_line) and is_cut_off(line)
 
 
 def _is_widget_sized(line: str) -> bool:
@@ -163,12 +164,8 @@ def _echoes(line: str, chrome_line: str) -> bool:
     """`line` is a widget-sized line printed again inside a longer chrome line (a player)."""
     if not _is_widget_sized(line):
         return False
-    key, other = _key(line), _key(chrome_line)
+    key, other = line_key(line), line_key(chrome_line)
     return len(other) > len(key) and key in other
-
-
-def _key(line: str) -> str:
-    return " ".join(line.lower().replace("’", "'").split())
 
 
 def drop_blocks(lines: list[str]) -> list[str]:

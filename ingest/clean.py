@@ -90,11 +90,7 @@ def _unwrap(lines: list[str]) -> list[str]:
 
 def _collapse_repeats(lines: list[str]) -> list[str]:
     """Drop a line identical to the one before it (headlines printed twice)."""
-    return [line for i, line in enumerate(lines) if i == 0 or _key(line) != _key(lines[i - 1])]
-
-
-def _key(line: str) -> str:
-    return " ".join(line.lower().replace("’", "'").split())
+    return [line for i, line in enumerate(lines) if i == 0 or line_key(line) != line_key(lines[i - 1])]
 
 
 def build_article(
@@ -144,7 +140,7 @@ def _take_title(title: str, lines: list[str]) -> tuple[str, list[str]]:
 def _unlabelled(line: str) -> str:
     """The comparison key without a short leading label, so that a player's "Now loaded: <title>"
     and a "Video: <title>" headline both count as the headline printed again."""
-    return _key(_LEADING_LABEL.sub("", line.strip()))
+    return line_key(_LEADING_LABEL.sub("", line.strip()))
 
 
 def _could_be_title(line: str) -> bool:

@@ -73,7 +73,6 @@ _NAMED_DATELINE = re.compile(
     rf"(?P<place>[A-Z][\w'’.-]+(?:,? [A-Z][\w'’.-]+){{0,4}})\s+(?P<outlet>{_OUTLET_ALT})"
     r"(?: [A-Z][a-z]+)?\s*[—–]\s*"
 )
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()]+", re.IGNORECASE)
 # "Source: https://…", "URL: …", "Originally published at …" (a bare address counts only where
 # a saved page starts with it: in a story's text it is a link to elsewhere).
 _SOURCE_URL = re.compile(
@@ -135,7 +134,7 @@ def outlet_from_url(url: str) -> str:
 def _spellings(name: str) -> frozenset[str]:
     """How a domain spells an outlet: whole ("foxnews"), without "the", by initials ("wsj"),
     initials and last word ("nytimes", "latimes"), each also with "news" ("apnews")."""
-    words = [w for w in re.findall(r"[a-z0-9]+", name.lower())]
+    words = re.findall(r"[a-z0-9]+", name.lower())
     if words[:1] == ["the"] and len(words) > 1:
         words = words[1:]
     initials = "".join(w[0] for w in words)

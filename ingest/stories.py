@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.boilerplate import line_key
 from ingest.captions import is_credit_only
 from ingest.chrome import is_aggregator_note, is_chrome, is_teaser_heading, teaser_block_end
 from ingest.metadata import (
@@ -110,7 +111,7 @@ def story_starts(lines: list[str]) -> list[int]:
         template = i > 0 and _is_story_start(lines, i)
         if not template and (i in teasers or not _is_headline_start(lines, i)):
             continue
-        if starts and _key(lines[starts[-1]]) == _key(lines[i]):
+        if starts and line_key(lines[starts[-1]]) == line_key(lines[i]):
             continue  # the headline printed again under itself
         starts.append(i)
     return starts
@@ -157,10 +158,6 @@ def _teaser_lines(lines: list[str]) -> set[int]:
         if is_teaser_heading(line):
             covered.update(range(i, teaser_block_end(lines, i)))
     return covered
-
-
-def _key(line: str) -> str:
-    return " ".join(line.lower().replace("’", "'").split())
 
 
 def masthead(stories: list[Story]) -> str:
