@@ -1,13 +1,16 @@
 """Site chrome: the lines a scrape picks up around a story that are not part of it.
 
-Three kinds, all recognised by shape rather than by site:
-  * chrome lines ("Advertisement", "Posted January 30, 2024 6:36 am.", "2:50", "11h ago") that are
-    dropped one by one;
+Four kinds, all recognised by shape or by repetition, never by site or programme name:
+  * chrome lines ("Advertisement", "Posted January 30, 2024 6:36 am.", "2:50", "11h ago", a bare
+    URL, a video player's "close <title> Video") that are dropped one by one;
+  * widget text, told by what surrounds it rather than by its words: a short line printed again
+    inside a chrome line (the player's title under the player), and a blurb that opens with a
+    chrome line's words and is cut off mid-sentence ("... Check out what's clicking on");
   * teaser blocks ("Top Stories", "Most Watched Today", "Free links to read more on this topic:")
     whose heading and the headline/summary/timestamp items under it are dropped together;
   * end markers ("Leave a Reply") after which only comment forms follow.
 Chrome lines include a page's masthead and footer: navigation bars ("Home / News / Region",
-"TRI-COUNTY POST  Menu  Search  Sign in"), share bars, story separators ("* * *", rules),
+"THE DAILY STAR  Menu  Search  Sign in"), share bars, story separators ("* * *", rules),
 copyright and newsletter lines, cookie notices and an aggregator's "provided by" credit.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.boilerplate import line_key
 from ingest.captions import is_credit_only
 
 _DATEISH = (
@@ -36,14 +40,13 @@ _CHROME_PATTERNS = [
     r"leave a (?:reply|comment)|comments?|\d+ comments?",
     r"your email address will not be published.*",
     r"(?:hide|toggle) caption|enlarge this image|image|photo|video",
-    r"new video loaded:.*",
-    r"close .{0,120} video",
-    r"fox news flash top headlines.*",
+    r"(?:close|play|replay|now playing:?|up next:?) .{0,120} video",  # a video player's labels
     r"view our accessibility guide\.?",
     r"share(?: this (?:article|story))?|print|email|facebook|twitter|x|linkedin|whatsapp|copy link",
     r"(?:sign up|subscribe)(?: now| here| for (?:our|the) newsletters?)?\.?",
     r"follow .{1,60} on (?:bluesky|x|twitter|facebook|instagram|threads|linkedin)\b.*",
     r"skip to (?:main )?content|back to top|menu|search",
+    r"(?:(?:source|url|link|permalink|canonical)\s*:?\s*)?(?:https?://|www\.)\S+",  # a bare address
     r"share (?:this|on)\b[^.!?]{0,80}",
     r"(?:[-_=*~•·—–#+]\s*){2,}",  # rule lines and "* * *" separators
     r"(?:©|\(c\)|copyright)\s*©?\s*\d{4}\b[^.]{0,80}(?:\.\s*all rights reserved\.?)?",
@@ -86,6 +89,9 @@ _NAV_WORDS = re.compile(
     re.IGNORECASE,
 )
 _NAV_MAX_WORDS = 10
+_WIDGET_MAX_WORDS = 16
+_CUT_OFF = re.compile(r".+[.!?][\"'”’)]?\s+[A-Z][^.!?]*\s[a-z][\w'’-]*")
+_TEASER_SHARED_WORDS = 4
 
 
 def is_chrome(line: str) -> bool:
@@ -102,8 +108,8 @@ def is_aggregator_note(line: str) -> bool:
 def is_nav_bar(line: str) -> bool:
     """A menu: "Local | Sports | Weather", "Home / News / Region", "POST  Menu  Search  Sign in"."""
     text = line.strip()
-    if _SENTENCE_END.search(text) or is_credit_only(text):
-        return False
+    if _SENTENCE_END.search(text) or is_credit_only(text) or text.startswith("|"):
+        return False  # a "| 1 | Kyle Busch | 5040 |" row is a table's, not a menu's
     parts = _NAV_SPLIT.split(text)
     if len(parts) >= 3 and all(1 <= len(part.split()) <= 3 for part in parts):
         return True
@@ -114,9 +120,52 @@ def is_teaser_heading(line: str) -> bool:
     return bool(_TEASER_HEADING.fullmatch(line.strip()))
 
 
-def drop_chrome(lines: list[str]) -> list[str]:
-    """Remove teaser blocks, everything after an end marker, and chrome lines."""
-    return [line for line in drop_blocks(lines) if not is_chrome(line)]
+def split_chrome(lines: list[str]) -> tuple[list[str], list[str]]:
+    """(story lines, chrome lines): chrome lines, and the widget text around them, go to the
+    second list, order kept. Widget text is told by what surrounds it, not by its words: a short
+    line printed again inside a chrome line (a player's title under the player), and a blurb that
+    opens with the same words as a chrome line and stops mid-sentence (the player's teaser)."""
+    chrome = [line for line in lines if is_chrome(line)]
+    kept: list[str] = []
+    for line in lines:
+        text = line.strip()
+        if is_chrome(text):
+            continue
+        if any(_echoes(text, c) or _teases(text, c) for c in chrome):
+            chrome.append(line)
+            continue
+        kept.append(line)
+    return kept, chrome
+
+
+def is_cut_off(line: str) -> bool:
+    """Text that stops mid-sentence: a full sentence, then words that end without punctuation on
+    a lowercase word ("Top headlines are here. Check out what's clicking on")."""
+    return bool(_CUT_OFF.fullmatch(line.strip()))
+
+
+def _teases(line: str, chrome_line: str) -> bool:
+    """A cut-off blurb whose first words are those of the widget title inside `chrome_line`."""
+    head = line_key(" ".join(line.split()[:_TEASER_SHARED_WORDS]))
+    return len(line.split()) > _TEASER_SHARED_WORDS and head in line_key(chrome_line) and is_cut_off(line)
+
+
+def _is_widget_sized(line: str) -> bool:
+    """Short, and not a sentence: the size of a label, a title or a link."""
+    text = line.strip()
+    return (
+        3 <= len(text.split()) <= _WIDGET_MAX_WORDS
+        and not _SENTENCE_END.search(text)
+        and not is_credit_only(text)  # a photo's credit printed twice still marks its caption
+    )
+
+
+def _echoes(line: str, chrome_line: str) -> bool:
+    """`line` is a widget-sized line printed again inside a longer chrome line (a player)."""
+    if not _is_widget_sized(line):
+        return False
+    key, other = line_key(line), line_key(chrome_line)
+    return len(other) > len(key) and key in other
 
 
 def drop_blocks(lines: list[str]) -> list[str]:

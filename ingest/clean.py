@@ -14,8 +14,9 @@ import re
 import unicodedata
 
 from ingest.article import Article
+from ingest.boilerplate import line_key
 from ingest.captions import dedupe, is_credit_only, split_captions, strip_credit
-from ingest.chrome import drop_blocks, is_chrome
+from ingest.chrome import drop_blocks, split_chrome
 from ingest.metadata import (
     canonical_outlet,
     dateline_date,
@@ -38,21 +39,26 @@ from ingest.stories import (
 _BULLET = re.compile(r"^(?:[•·▪‣◦►*]|-(?=\s)|#{1,6}(?=\s))\s*")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _WRAP_END = re.compile(r"[.!?:;\"'”’)\]]$")
-_SENTENCE_PUNCT = re.compile(r"[.!?]")
+_SENTENCE_PUNCT = re.compile(r"[.!?。！？]")
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, CJK ideographs, hangul
+_LABEL_CONNECTORS = {"and", "of", "the", "for", "to", "in", "on", "at", "de", "van", "von", "al"}
 _LABEL_MAX_WORDS = 4
+_LEADING_LABEL = re.compile(r"^(?:\w+\s){0,2}\w+:\s+(?=\S)")
 
 
 def parse_page(text: str, source: str, meta: dict[str, str] | None = None) -> list[Article]:
-    """Every story on the page as an `Article`, numbered from 0; `meta` (from HTML) wins for story 0."""
+    """Every story on the page as an `Article`, numbered from 0; `meta` (from HTML) wins for story 0;
+    its "boilerplate" lines (see `ingest.boilerplate`) are dropped from every story."""
     front, text = split_front_matter(text)
     prefix, lines = read_date_prefix(normalise_lines(text))
     page_meta = {**prefix, **front, **{k: v for k, v in (meta or {}).items() if v}}
+    shared = {line_key(x) for x in page_meta.pop("boilerplate", "").split("\n") if x.strip()}
     stories = split_stories(lines)
     publisher = page_outlet(stories)
     articles: list[Article] = []
     for story in stories:
         own_meta = page_meta if not articles else {}
-        article = build_article(story, source, len(articles), own_meta, publisher)
+        article = build_article(story, source, len(articles), own_meta, publisher, shared)
         if article is not None:
             articles.append(article)
     return articles
@@ -84,21 +90,24 @@ def _unwrap(lines: list[str]) -> list[str]:
 
 def _collapse_repeats(lines: list[str]) -> list[str]:
     """Drop a line identical to the one before it (headlines printed twice)."""
-    return [line for i, line in enumerate(lines) if i == 0 or _key(line) != _key(lines[i - 1])]
-
-
-def _key(line: str) -> str:
-    return " ".join(line.lower().replace("’", "'").split())
+    return [line for i, line in enumerate(lines) if i == 0 or line_key(line) != line_key(lines[i - 1])]
 
 
 def build_article(
-    story: Story, source: str, index: int, meta: dict[str, str], publisher: str = ""
+    story: Story,
+    source: str,
+    index: int,
+    meta: dict[str, str],
+    publisher: str = "",
+    shared: set[str] | None = None,
 ) -> Article | None:
     """One story's lines -> an `Article`, or None when no body text survives cleaning.
-    `publisher` is the page's own outlet, used when the story names none of its own."""
-    raw = drop_blocks(story.lines)  # still holds "Posted …" lines and page signatures
-    lines = _collapse_repeats([line for line in raw if not is_chrome(line)])
-    title, lines = _take_title(story.title or meta.get("title", ""), lines)
+    `publisher` is the page's own outlet, used when the story names none of its own; `shared`
+    holds the keys of lines the page shares with many files of its folder (boilerplate)."""
+    shared = shared or set()
+    raw = drop_blocks(story.lines)  # still holds "Posted …" lines, the source URL, the chrome
+    kept, chrome = split_chrome([x for x in raw if line_key(x) not in shared])
+    title, lines = _take_title(story.title or meta.get("title", ""), _collapse_repeats(kept))
     byline, byline_outlet, lines = take_byline(lines)
     body, captions = split_captions([line for line in lines if not is_date_line(line)])
     body = [p for p in body if not is_label(p)]
@@ -112,7 +121,7 @@ def build_article(
         paragraphs=body,
         captions=captions,
         outlet=canonical_outlet(
-            meta.get("outlet") or byline_outlet or find_outlet(body, raw, publisher)
+            meta.get("outlet") or byline_outlet or find_outlet(body, raw, publisher, chrome)
         ),
         date=_date(meta, raw, body + captions),
         byline=meta.get("byline") or byline,
@@ -125,7 +134,13 @@ def _take_title(title: str, lines: list[str]) -> tuple[str, list[str]]:
         title = lines[0]
     if not title:
         return "", lines
-    return title, [line for line in lines if _key(line) != _key(title)]
+    return title, [line for line in lines if _unlabelled(line) != _unlabelled(title)]
+
+
+def _unlabelled(line: str) -> str:
+    """The comparison key without a short leading label, so that a player's "Now loaded: <title>"
+    and a "Video: <title>" headline both count as the headline printed again."""
+    return line_key(_LEADING_LABEL.sub("", line.strip()))
 
 
 def _could_be_title(line: str) -> bool:
@@ -139,9 +154,15 @@ def _could_be_title(line: str) -> bool:
 
 
 def is_label(paragraph: str) -> bool:
-    """A stand-alone label such as a name over a photo: at most 4 words, no sentence punctuation."""
+    """A stand-alone label such as a name over a photo: at most 4 words, every one capitalised
+    (a name, not a subheading like "Eat every 2-3 hours"), no sentence punctuation. Scripts
+    written without spaces count about two characters a word."""
     words = paragraph.split()
-    return len(words) <= _LABEL_MAX_WORDS and not _SENTENCE_PUNCT.search(paragraph)
+    return (
+        len(words) + len(_UNSPACED.findall(paragraph)) // 2 <= _LABEL_MAX_WORDS
+        and not _SENTENCE_PUNCT.search(paragraph)
+        and all(not w[:1].isalpha() or w[:1].isupper() or w in _LABEL_CONNECTORS for w in words)
+    )
 
 
 def _captions(captions: list[str], meta: dict[str, str]) -> list[str]:

@@ -1,7 +1,9 @@
 """HTML -> article text plus metadata, via trafilatura, without letting bad markup crash ingest.
 
 trafilatura finds the main text and drops scripts, styles, navigation and comments; it also reads
-title, site name, date and author from meta tags. It throws `<figure>` away, so figure captions are
+title, site name, date and author from meta tags (og:site_name, article:published_time, author,
+JSON-LD). Where no site name is given, the outlet is the one the page's canonical URL (link
+rel=canonical, og:url) names by its domain. It throws `<figure>` away, so figure captions are
 collected from the parsed tree first. We parse with lxml's `huge_tree` so pages nested deeper than
 libxml2's default 256 levels still yield text; anything the parser or extractor cannot handle
 becomes a `FileRejected` with a reason, never an exception that stops the run.
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import FileRejected
+from ingest.metadata import outlet_from_url
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
@@ -71,12 +74,16 @@ def _figure_captions(tree: Any) -> list[str]:
 def _metadata(document: dict[str, Any], captions: list[str]) -> dict[str, str]:
     meta = {
         "title": document.get("title") or "",
-        "outlet": document.get("sitename") or "",
+        "outlet": document.get("sitename") or _url_outlet(document.get("url") or ""),
         "date": document.get("date") or "",
         "byline": _byline(document.get("author") or ""),
         "captions": "\n".join(captions),
     }
     return {key: value.strip() for key, value in meta.items() if value and value.strip()}
+
+
+def _url_outlet(url: str) -> str:
+    return outlet_from_url(url) if url.startswith(("http://", "https://")) else ""
 
 
 def _byline(author: str) -> str:

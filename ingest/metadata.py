@@ -2,18 +2,25 @@
 
 Scrapes rarely carry clean metadata, so each field has an ordered list of clues and the first one
 that fires wins: for the date an explicit header, then "Posted <date>", then a date standing on its
-own line, then the first full date anywhere in the story (captions included). Outlets come from a
-byline ("By X, The Associated Press"), a wire dateline ("BEIJING (AP) —"), a programme or player
-signature ("Fox News Flash", "The Rachman Review"), and last from phrases such as "told NBC News".
+own line, then the first full date anywhere in the story (captions included). Outlets come, in
+order, from the story's own credit (a byline "By X, The Associated Press", a wire dateline
+"LONDON (Reuters) —", a "Source: ..." line, whose URL names the outlet by its domain), the page's
+masthead, a well-known outlet the page's own chrome names (a copyright line, a player or
+newsletter label), and last from phrases such as "told NBC News". Only general signals: the one
+list here, `KNOWN_OUTLETS`, holds major wire services and national outlets, never a corpus's own.
 A credit like "The Associated Press contributed to this report." is never read as the outlet.
-A dateline ("VESSEY, July 22, 2017 (Tri-County Post) —", "TARROW (Harbor Wire) —", "BEIJING —")
-gives the place, and may give the date and the outlet; it also marks where a story's text begins.
+A dateline ("LONDON, March 3, 2021 (Reuters) —", "NAIROBI (AP) —", "Tainan, Taiwan CNN —",
+"BEIJING —") gives the place, and may give the date and the outlet; it also marks where a story's
+text begins.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date
+from functools import cache
+from urllib.parse import urlsplit
 
 from rag.datewords import MONTH_NUMBERS, MONTH_WORDS
 
@@ -42,17 +49,13 @@ KNOWN_OUTLETS = (
     "NBC News", "CBS News", "ABC News", "CNN", "CNBC", "MSNBC", "Fox News", "BBC News", "BBC",
     "The New York Times", "New York Times", "Financial Times", "The Washington Post",
     "Washington Post", "The Wall Street Journal", "Wall Street Journal", "Bloomberg",
-    "The Guardian", "Politico", "Axios", "Al Jazeera", "The Epoch Times", "CityNews", "PBS",
-    "USA Today", "Los Angeles Times", "The Economist", "Deutsche Welle", "South China Morning Post",
+    "The Guardian", "Politico", "Axios", "Al Jazeera", "PBS", "USA Today", "Los Angeles Times",
+    "The Economist", "Deutsche Welle", "South China Morning Post", "Kyodo News", "Xinhua",
+    "Press Association", "United Press International", "ANSA", "EFE", "dpa", "Yonhap",
 )  # fmt: skip
-# Programme names and player strings that give away the publisher even when no byline does.
-SIGNATURES = {
-    "fox news flash": "Fox News",
-    "consider this from npr": "NPR",
-    "the rachman review": "Financial Times",
-    "new video loaded:": "The New York Times",
-}
 _OUTLET_ALT = "|".join(re.escape(name) for name in KNOWN_OUTLETS)
+_OUTLET_IN_TEXT = re.compile(rf"\b(?:{_OUTLET_ALT})\b")
+_OUTLET_LINE = re.compile(rf"(?:{_OUTLET_ALT}|AP)\.?", re.IGNORECASE)
 _DATE_TEXT = (
     r"[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
     r"|\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2}"
@@ -65,6 +68,21 @@ _DATELINE = re.compile(
     r"(?:\s*\((?P<outlet>[A-Z][^()]{0,58})\))?"
     r"(?:\s*[—–]\s*|\s+--?\s+)(?=\S)"  # a hyphen only with spaces: not "U.S.-China", "COVID-19"
 )
+# A CNN-style dateline: a place in title case, then a well-known outlet without brackets.
+_NAMED_DATELINE = re.compile(
+    rf"(?P<place>[A-Z][\w'’.-]+(?:,? [A-Z][\w'’.-]+){{0,4}})\s+(?P<outlet>{_OUTLET_ALT})"
+    r"(?: [A-Z][a-z]+)?\s*[—–]\s*"
+)
+# "Source: https://…", "URL: …", "Originally published at …" (a bare address counts only where
+# a saved page starts with it: in a story's text it is a link to elsewhere).
+_SOURCE_URL = re.compile(
+    r"(?:(?:source|url|link|canonical|permalink|originally published (?:at|on))\s*:?\s*)"
+    r"(?P<url>(?:https?://|www\.)\S+)",
+    re.IGNORECASE,
+)
+_BARE_URL = re.compile(r"(?P<url>https?://\S+)")
+# Host labels that say nothing about the outlet: "www.", "edition.", the public suffix.
+_HOST_NOISE = {"www", "m", "amp", "edition", "mobile", "com", "org", "net", "co", "go", "news"}
 _CREDIT_LINE = re.compile(
     r"(?:source|via|courtesy of|(?:this (?:story|article) )?(?:was )?(?:first|originally) "
     r"(?:published|appeared) (?:by|in|on))\s*:?\s+(?P<outlet>[A-Z][\w&.'’-]*(?: [\w&.'’-]+){0,4})\.?",
@@ -75,6 +93,7 @@ _OUTLET_PHRASES = (
     re.compile(rf"\bfrom (?P<outlet>{_OUTLET_ALT})\b"),
     re.compile(rf"\b(?P<outlet>{_OUTLET_ALT})['’]s [A-Z]"),
 )
+_CONTRIBUTED = re.compile(r"contributed (?:to this report|reporting)", re.IGNORECASE)
 _NOT_AUTHORSHIP = re.compile(
     r"contributed to this report|contributed reporting|©|copyright", re.IGNORECASE
 )
@@ -86,12 +105,69 @@ _OUTLET_TAIL = re.compile(
 )
 _NAME_WORDS = {"and", "de", "van", "von", "der", "da", "del", "la", "le", "bin", "al"}
 TITLE_WORDS = 12
+_NAME_LINE_WORDS = (2, 7)
+_PHRASE_MENTIONS = 2
 
 
 def canonical_outlet(name: str) -> str:
-    """Map "AP" and "Associated Press" to "The Associated Press"; other names unchanged."""
+    """Map "AP" and "Associated Press" to "The Associated Press", a bare domain ("cnn.com") to the
+    outlet it belongs to; other names unchanged."""
     name = " ".join(name.split())
+    if re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", name) and not name.isupper():
+        return outlet_from_url(name)
     return OUTLET_ALIASES.get(name.lower(), name)
+
+
+def outlet_from_url(url: str) -> str:
+    """The outlet a URL belongs to: a well-known outlet when a label of its host spells that name
+    ("nbcnews.com", "nytimes.com", "apnews.com", "ft.com"), else the host itself ("example.org")."""
+    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    host = host.removeprefix("www.").rstrip(".")
+    labels = [label for label in host.split(".")[:-1] if label not in _HOST_NOISE]
+    for name in KNOWN_OUTLETS:
+        if any(label in _spellings(name) for label in labels):
+            return canonical_outlet(name)
+    return host
+
+
+@cache
+def _spellings(name: str) -> frozenset[str]:
+    """How a domain spells an outlet: whole ("foxnews"), without "the", by initials ("wsj"),
+    initials and last word ("nytimes", "latimes"), each also with "news" ("apnews")."""
+    words = re.findall(r"[a-z0-9]+", name.lower())
+    if words[:1] == ["the"] and len(words) > 1:
+        words = words[1:]
+    initials = "".join(w[0] for w in words)
+    forms = {"".join(words), initials, initials[:-1] + words[-1]}
+    return frozenset(forms | {f"{form}news" for form in forms})
+
+
+def source_url(lines: list[str]) -> str:
+    """The page's own address: a "Source: https://…" or "URL: …" line, or a first line that is
+    nothing but an address."""
+    first = _BARE_URL.fullmatch(lines[0].strip()) if lines else None
+    if first:
+        return first["url"]
+    for line in lines:
+        match = _SOURCE_URL.fullmatch(line.strip())
+        if match:
+            return match["url"]
+    return ""
+
+
+def is_outlet_name(line: str) -> bool:
+    """A line that is only a well-known outlet's name ("Associated Press", "USA TODAY"): a credit."""
+    return bool(_OUTLET_LINE.fullmatch(line.strip()))
+
+
+def chrome_outlet(chrome: list[str]) -> str:
+    """A well-known outlet named in the page's own chrome ("© 2024 Reuters", a player or newsletter
+    label): sites name themselves there. Photo credits are captions, not chrome, and never count."""
+    for line in chrome:
+        match = _OUTLET_IN_TEXT.search(line)
+        if match and not _CONTRIBUTED.search(line):
+            return canonical_outlet(match.group())
+    return ""
 
 
 def parse_date(text: str) -> str:
@@ -152,6 +228,20 @@ def parse_byline(line: str) -> tuple[str, str] | None:
     return (names, outlet) if _looks_like_names(names) else None
 
 
+def is_name_line(line: str) -> bool:
+    """A line of person names and nothing else ("Jane Roe", "Ana Ruiz and Li Wei"): a byline
+    printed without "By", the names on one line and the affiliation on the next."""
+    text = line.strip()
+    words = text.split()
+    return (
+        _NAME_LINE_WORDS[0] <= len(words) <= _NAME_LINE_WORDS[1]
+        and "," not in text
+        and _looks_like_names(text)
+        and not is_outlet_name(text)
+        and not text.isupper()
+    )
+
+
 def _looks_like_names(text: str) -> bool:
     words = text.replace(",", " ").split()
     if not 1 <= len(words) <= 16:
@@ -169,14 +259,19 @@ def _is_signoff(line: str, names: str) -> bool:
 
 
 def read_dateline(line: str) -> tuple[str, str] | None:
-    """(ISO date or "", outlet or "") from "VESSEY, July 22, 2017 (Tri-County Post) — …"."""
+    """(ISO date or "", outlet or "") from "LONDON, March 3, 2021 (Reuters) — …" or "Tainan CNN —"."""
+    named = _NAMED_DATELINE.match(line.strip())
+    if named:
+        return "", canonical_outlet(named["outlet"])
     match = _DATELINE.match(line.strip())
     if not match or len(match["place"].replace(".", "")) < 2:
         return None
-    outlet = match["outlet"] or ""
+    outlet, when = match["outlet"] or "", match["date"] or ""
+    if parse_date(outlet):  # "KNOXVILLE, Tenn. (June 21, 2022) –": the brackets hold the date
+        outlet, when = "", outlet
     if outlet and not _looks_like_outlet(outlet):
         return None
-    return parse_date(match["date"] or ""), canonical_outlet(outlet) if outlet else ""
+    return parse_date(when), canonical_outlet(outlet) if outlet else ""
 
 
 def _looks_like_outlet(text: str) -> bool:
@@ -200,10 +295,14 @@ def dateline_date(body: list[str], look: int = 3) -> str:
 
 
 def credited_outlet(body: list[str], raw: list[str], look: int = 3) -> str:
-    """The outlet a story credits itself to: its dateline "(Outlet)", else a "Source: X" line."""
+    """The outlet a story credits itself to: its dateline "(Outlet)", else a "Source: X" line or
+    the page's own URL."""
     for found in map(read_dateline, body[:look]):
         if found and found[1]:
             return found[1]
+    url = source_url(raw)
+    if url:
+        return outlet_from_url(url)
     for line in raw:
         match = _CREDIT_LINE.fullmatch(line.strip())
         if match and _looks_like_outlet(match["outlet"]):
@@ -218,26 +317,29 @@ def credits_on(lines: list[str]) -> list[str]:
     return named + [b[1] for b in map(parse_byline, lines) if b and b[1]]
 
 
-def find_outlet(body: list[str], raw: list[str], page_outlet: str = "") -> str:
-    """Outlet from the story's own credit, the page's publisher, a signature, or "told NBC News"."""
-    own = credited_outlet(body, raw) or page_outlet
-    if own:
-        return own
-    lowered = "\n".join(raw).lower()
-    for signature, outlet in SIGNATURES.items():
-        if signature in lowered:
-            return outlet
-    return _outlet_from_phrases(body)
+def find_outlet(
+    body: list[str], raw: list[str], page_outlet: str = "", chrome: list[str] | None = None
+) -> str:
+    """Outlet from the story's own credit, the page's publisher, its chrome, or "told NBC News"."""
+    own = credited_outlet(body, raw) or page_outlet or chrome_outlet(chrome or [])
+    return own or _outlet_from_phrases(raw)
 
 
-def _outlet_from_phrases(body: list[str]) -> str:
-    for pattern in _OUTLET_PHRASES:
-        for line in body:
-            for sentence in re.split(r"(?<=[.!?])\s+", line):
-                match = None if _NOT_AUTHORSHIP.search(sentence) else pattern.search(sentence)
-                if match:
-                    return canonical_outlet(match["outlet"])
-    return ""
+def _outlet_from_phrases(lines: list[str]) -> str:
+    """The outlet a story keeps naming as its own ("told NBC News", "NBC's Mackey Frayer"): at
+    least twice, and more often than any other. One "told the Los Angeles Times" is a story
+    quoting another outlet, which on real news pages is what a single mention mostly is."""
+    counts: Counter[str] = Counter()
+    for line in lines:
+        for sentence in re.split(r"(?<=[.!?])\s+", line):
+            if _NOT_AUTHORSHIP.search(sentence):
+                continue
+            spans = {m.span("outlet"): m["outlet"] for p in _OUTLET_PHRASES for m in p.finditer(sentence)}
+            counts.update(canonical_outlet(name) for name in spans.values())
+    ranked = counts.most_common(2)
+    if not ranked or ranked[0][1] < _PHRASE_MENTIONS:
+        return ""
+    return ranked[0][0] if len(ranked) == 1 or ranked[1][1] < ranked[0][1] else ""
 
 
 def fallback_title(paragraphs: list[str], max_words: int = TITLE_WORDS) -> str:

@@ -16,6 +16,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.boilerplate import folder_boilerplate, line_key
 from ingest.errors import FileRejected
 from ingest.html import extract_html
 
@@ -42,7 +43,8 @@ class Page:
 
     text: str
     is_html: bool
-    # HTML only: title, outlet, date, byline, and "captions" (one figure caption per line)
+    # HTML: title, outlet, date, byline, and "captions" (one figure caption per line); text files:
+    # "boilerplate", the lines this file shares with many files of its folder (one per line)
     meta: dict[str, str] = field(default_factory=dict)
     path: str = ""
 
@@ -61,7 +63,14 @@ def read_page(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Page:
     if suffix in HTML_SUFFIXES or _looks_like_html(text):
         body, meta = extract_html(text, path)
         return Page(text=body, is_html=True, meta=meta, path=str(path))
-    return Page(text=text, is_html=False, path=str(path))
+    return Page(text=text, is_html=False, meta=_shared_lines(text, path), path=str(path))
+
+
+def _shared_lines(text: str, path: Path) -> dict[str, str]:
+    """{"boilerplate": the folder-wide lines this page carries}, or {} when it carries none."""
+    shared = folder_boilerplate(path, text)
+    mine = [line.strip() for line in text.splitlines() if line_key(line) in shared]
+    return {"boilerplate": "\n".join(mine)} if mine else {}
 
 
 def _stat(path: Path) -> os.stat_result:

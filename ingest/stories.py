@@ -1,17 +1,21 @@
 """Cut a page into stories, and read the few header conventions a page may open with.
 
-Pages often glue unrelated stories together (briefings, aggregators, archive pages). A story
-starts at its headline, recognised by what follows it rather than by any site's template:
-  * a short headline line (no closing full stop, not chrome) directly followed by a story lead:
-    a byline ("By Silas Haldane"), a "Published/Posted <date>" line, a date line, or a dateline
-    paragraph ("VESSEY, July 22, 2017 (Tri-County Post) —", "TARROW (Harbor Wire) —", "CITY —");
-  * a headline line right after a hard separator ("* * *", a rule line, a share bar) that is
-    followed by body text;
-  * the section / headline / "Published" / "on" / headline template of some aggregators.
-A repeated headline does not start a second story, and headlines inside a teaser list ("Most
-Read", …) start none. Whatever precedes the first story is page chrome (the masthead, whose name
-`masthead` reads) or, if it has real text, a story of its own. Pages with no such start are one
-story.
+Pages often glue unrelated stories together (briefings, aggregators, archive pages, newsletters).
+A story starts at its headline, recognised by what follows it rather than by any site's template.
+The cues, each a convention of news typography:
+  * a headline-shaped line (2-20 words, starts like a title, no closing full stop, not chrome, a
+    credit or an outlet's bare name) directly followed by a story lead: a byline ("By Jane Doe"),
+    a "Published/Posted/Updated <date>" line, a line that is only a date, or a dateline paragraph
+    ("LONDON, March 3, 2021 (Reuters) —", "NAIROBI (AP) —", "Tainan, Taiwan CNN —", "PARIS —");
+  * a headline-shaped line right after a hard separator (a rule such as "* * *", "-----", "###",
+    "• • •", or a share bar) that is followed by body text;
+  * a headline over a bare "Published" / "Posted" label whose date the page renders elsewhere
+    (blog themes print "Published", "on", then the headline again).
+Three cues say a headline-shaped line starts no story: it repeats the headline just above it (the
+headline printed again), it sits in a teaser list ("Most Read", ...), or the two lines above it
+are headline-shaped too (it is the last of a story's highlights, printed between its headline and
+its dateline). Whatever precedes the first story is page chrome (the masthead, whose name
+`masthead` reads) or, if it has real text, a story of its own. Pages with no start are one story.
 """
 
 from __future__ import annotations
@@ -19,11 +23,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.boilerplate import line_key
 from ingest.captions import is_credit_only
 from ingest.chrome import is_aggregator_note, is_chrome, is_teaser_heading, teaser_block_end
-from ingest.metadata import credits_on, is_date_line, is_story_lead
+from ingest.metadata import (
+    credits_on,
+    is_date_line,
+    is_name_line,
+    is_outlet_name,
+    is_story_lead,
+)
 
-_PUBLISHED = re.compile(r"published(?: on)?:?", re.IGNORECASE)
+_BARE_LABEL = re.compile(r"(?:published|posted|updated|last updated)(?: on)?:?", re.IGNORECASE)
 _ON = re.compile(r"on:?", re.IGNORECASE)
 _DATE_PREFIX = re.compile(r"date:?\s+(?P<date>\d{4}-\d{2}-\d{2})\s+(?P<title>.+)", re.IGNORECASE)
 _FRONT_MATTER_KEY = re.compile(r"(?P<key>[A-Za-z_]+):\s*(?P<value>.*)")
@@ -41,6 +52,7 @@ _NAV_TAIL = re.compile(
 )
 _MASTHEAD_MAX_WORDS = 5
 _HEADLINE_MAX_WORDS = 20
+_DECK_LINES = 2
 
 
 @dataclass
@@ -99,7 +111,7 @@ def story_starts(lines: list[str]) -> list[int]:
         template = i > 0 and _is_story_start(lines, i)
         if not template and (i in teasers or not _is_headline_start(lines, i)):
             continue
-        if starts and _key(lines[starts[-1]]) == _key(lines[i]):
+        if starts and line_key(lines[starts[-1]]) == line_key(lines[i]):
             continue  # the headline printed again under itself
         starts.append(i)
     return starts
@@ -107,12 +119,21 @@ def story_starts(lines: list[str]) -> list[int]:
 
 def _is_headline_start(lines: list[str], i: int) -> bool:
     """A headline over a byline / date / dateline, or after a hard separator and over body text."""
-    if i + 1 >= len(lines) or not is_headline_candidate(lines[i]):
+    if i + 1 >= len(lines) or not is_headline_candidate(lines[i]) or _under_a_deck(lines, i):
         return False
+    if i > 0 and is_name_line(lines[i - 1]):
+        return False  # "Jane Roe" over "The Valley News": a byline's affiliation line
     if is_story_lead(lines[i + 1]):
         return True
     after_separator = i > 0 and bool(_HARD_SEPARATOR.fullmatch(lines[i - 1].strip()))
     return after_separator and bool(_SENTENCE_END.search(lines[i + 1].strip()))
+
+
+def _under_a_deck(lines: list[str], i: int) -> bool:
+    """`lines[i]` ends a run of headline-shaped lines (a story's highlights, printed between its
+    headline and its dateline): it is the story's last highlight, not a new story's headline."""
+    above = lines[max(0, i - _DECK_LINES) : i]
+    return len(above) == _DECK_LINES and all(map(is_headline_candidate, above))
 
 
 def is_headline_candidate(line: str) -> bool:
@@ -124,6 +145,7 @@ def is_headline_candidate(line: str) -> bool:
         and not _HEADLINE_END.search(text)
         and not is_chrome(text)
         and not is_credit_only(text)
+        and not is_outlet_name(text)
         and not is_date_line(text)
         and not is_story_lead(text)
     )
@@ -138,12 +160,8 @@ def _teaser_lines(lines: list[str]) -> set[int]:
     return covered
 
 
-def _key(line: str) -> str:
-    return " ".join(line.lower().replace("’", "'").split())
-
-
 def masthead(stories: list[Story]) -> str:
-    """The publisher's name from the chrome above the first story ("Harbor Wire | Local | …"),
+    """The publisher's name from the chrome above the first story ("Daily Star | Local | …"),
     or "" when there is no such lead-in or it holds real text."""
     if len(stories) < 2 or stories[0].title:
         return ""
@@ -185,13 +203,14 @@ def _outlet_key(name: str) -> str:
 
 
 def _is_story_start(lines: list[str], i: int) -> bool:
-    """`lines[i]` is a headline followed by "Published" and "on" (or "Published on")."""
-    if i + 1 >= len(lines) or not _PUBLISHED.fullmatch(lines[i + 1].strip()):
+    """`lines[i]` is a headline over a bare "Published" / "Posted" label (perhaps with "on" on the
+    next line); without the "on" the headline must be headline-shaped in the strict sense."""
+    if i + 1 >= len(lines) or not _BARE_LABEL.fullmatch(lines[i + 1].strip()):
         return False
     on_line = "on" in lines[i + 1].lower().split() or (
         i + 2 < len(lines) and bool(_ON.fullmatch(lines[i + 2].strip()))
     )
-    return on_line and is_headline(lines[i])
+    return is_headline(lines[i]) if on_line else is_headline_candidate(lines[i])
 
 
 def is_headline(line: str) -> bool:

@@ -1,6 +1,8 @@
 """Multi-story pages split into one `Article` per story, each with its own title, date, byline and
 outlet: checked on every newswire page against the generator's own story list, on the gold
-questions' supporting stories, and on small synthetic pages for each layout rule."""
+questions' supporting stories, on small synthetic pages for each layout rule, and on pages in
+shapes the generator never makes (other separators, digests, archives, CNN datelines, bare
+"Posted" labels). tests/test_ingest_real_pages.py checks the splitter on real articles."""
 
 from __future__ import annotations
 
@@ -220,3 +222,90 @@ def test_aggregator_name_is_not_an_outlet_but_a_source_line_is() -> None:
     articles = parse_page(text, "s")
     assert [a.outlet for a in articles] == ["Valley Courier", ""]
     assert articles[1].paragraphs == ["OAKTON — Second story text is here."]
+
+
+# ---------------------------------------------------------------- pages in shapes our generator never makes
+
+STORY_A = "The council voted 7-2 on Monday to close the harbour road to lorries at night."
+STORY_B = "A heatwave pushed temperatures past 40C in the south, the weather service said on Friday."
+STORY_C = "Shares in the chipmaker fell 8 percent after it cut its sales forecast for the year."
+
+
+@pytest.mark.parametrize("separator", ["=====", "###", "• • •", "~~~~~~", "— — —", "+++"])
+def test_separator_styles_split_stories(separator: str) -> None:
+    text = page(
+        "Harbour road to close to lorries at night", STORY_A, separator,
+        "Heatwave sends temperatures past 40C", STORY_B, separator,
+        "Chipmaker shares slide after forecast cut", STORY_C,
+    )  # fmt: skip
+    articles = parse_page(text, "s")
+    assert [a.title for a in articles] == [
+        "Harbour road to close to lorries at night",
+        "Heatwave sends temperatures past 40C",
+        "Chipmaker shares slide after forecast cut",
+    ]
+    assert [a.paragraphs for a in articles] == [[STORY_A], [STORY_B], [STORY_C]]
+
+
+def test_newsletter_digest_with_updated_lines_and_wire_datelines() -> None:
+    """A digest: each item a headline over "Updated <time>, <date>" and a wire dateline."""
+    text = page(
+        "Morning Digest — Tuesday's top stories",
+        "Harbour road to close to lorries at night",
+        "Updated 5:32 PM EST, Tue March 5, 2024",
+        f"LONDON (Reuters) - {STORY_A}",
+        "Heatwave sends temperatures past 40C",
+        "Updated 6:01 AM EST, Wed March 6, 2024",
+        f"MADRID (AP) — {STORY_B}",
+    )
+    assert summary(parse_page(text, "s")) == [
+        ("Harbour road to close to lorries at night", "2024-03-05", "", "Reuters"),
+        ("Heatwave sends temperatures past 40C", "2024-03-06", "", "The Associated Press"),
+    ]
+
+
+def test_archive_page_with_date_lines_and_bylines() -> None:
+    """An archive listing: headline, byline, date on its own line, text; no separators."""
+    text = page(
+        "Harbour road to close to lorries at night", "By Mara Quint", "March 5, 2024", STORY_A,
+        "Chipmaker shares slide after forecast cut", "By Oren Vale and Ida Pell", "5 March 2024",
+        STORY_C,
+    )  # fmt: skip
+    assert summary(parse_page(text, "s")) == [
+        ("Harbour road to close to lorries at night", "2024-03-05", "Mara Quint", ""),
+        ("Chipmaker shares slide after forecast cut", "2024-03-05", "Oren Vale and Ida Pell", ""),
+    ]
+
+
+def test_cnn_style_dateline_opens_a_story() -> None:
+    text = page(
+        "Harbour road to close to lorries at night", f"Rotterdam, Netherlands CNN — {STORY_A}",
+        "Heatwave sends temperatures past 40C", f"Seville, Spain CNN — {STORY_B}",
+    )  # fmt: skip
+    articles = parse_page(text, "s")
+    assert [(a.title, a.outlet) for a in articles] == [
+        ("Harbour road to close to lorries at night", "CNN"),
+        ("Heatwave sends temperatures past 40C", "CNN"),
+    ]
+
+
+def test_subheadings_inside_one_story_do_not_split_it() -> None:
+    """Subheadings followed by plain text (no lead, no separator) stay inside the story."""
+    text = page(
+        "Harbour road to close to lorries at night", "By Mara Quint", STORY_A,
+        "What happens next", STORY_B, "Why the council changed its mind", STORY_C,
+    )  # fmt: skip
+    [article] = parse_page(text, "s")
+    assert article.paragraphs == [STORY_A, "What happens next", STORY_B,
+                                  "Why the council changed its mind", STORY_C]  # fmt: skip
+
+
+def test_posted_label_template_without_on_line() -> None:
+    """A blog theme that prints "Posted" alone under each headline, its date rendered elsewhere."""
+    text = page(
+        "Harbour road to close to lorries at night", "Posted", STORY_A,
+        "Heatwave sends temperatures past 40C", "Posted", STORY_B,
+    )  # fmt: skip
+    assert [a.title for a in parse_page(text, "s")] == [
+        "Harbour road to close to lorries at night", "Heatwave sends temperatures past 40C",
+    ]  # fmt: skip
