@@ -30,7 +30,7 @@ Fused = tuple[int, float, tuple[int | None, int | None]]  # chunk position, fuse
 @dataclass(frozen=True)
 class RetrievalConfig:
     candidates: int = 30  # per retriever, before fusion
-    rrf_k: int = 60
+    rrf_k: int = 10  # tuned on RealTime QA (tune half); was 60
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
     duplicate_containment: float = 0.5  # word-trigram containment that makes two passages one
@@ -38,10 +38,10 @@ class RetrievalConfig:
     article_depth: int = 3  # chunks that count towards an article's score
     article_decay: float = 0.5  # weight of each further chunk: s1 + d*s2 + d²*s3
     per_article: int = 2  # passages of one article before the next article's, per round
-    time_weight: float = 0.5  # article score x (1 + weight) inside the question's time window
+    time_weight: float = 1.0  # article score x (1 + weight) inside the question's time window
     time_width_days: float = 7.0  # ... falling off as exp(-days outside / width)
     recent_days: int = 7  # window of a question without time words, up to `as_of`
-    article_keyword_weight: float = 1.0  # BM25 over whole articles, fused into the article score
+    article_keyword_weight: float = 2.0  # BM25 over whole articles, fused into the article score
     article_candidates: int = 30
 
 
