@@ -30,11 +30,12 @@ Fused = tuple[int, float, tuple[int | None, int | None]]  # chunk position, fuse
 @dataclass(frozen=True)
 class RetrievalConfig:
     candidates: int = 30  # per retriever, before fusion
-    rrf_k: int = 10  # tuned on RealTime QA (tune half); was 60
+    rrf_k: int = 60
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
     duplicate_containment: float = 0.5  # word-trigram containment that makes two passages one
-    by_article: bool = True  # rank articles from their best chunks, then return their passages
+    by_article: bool = True  # with `as_of`: rank articles from their best chunks, then return their passages
+    article_rrf_k: int = 10  # RRF k of the chunk fusion under article ranking (RealTime QA tune half)
     article_depth: int = 3  # chunks that count towards an article's score
     article_decay: float = 0.5  # weight of each further chunk: s1 + d*s2 + d²*s3
     per_article: int = 2  # passages of one article before the next article's, per round
@@ -102,14 +103,21 @@ class HybridRetriever:
 
     def retrieve(self, question: str, k: int, filters: SearchFilter | None = None,
                  as_of: date | None = None) -> list[Passage]:
-        """Top-`k` passages; with `as_of`, articles from the question's time are preferred (never required)."""
+        """Top-`k` passages in chunk order; with `as_of`, best article first, and articles from the
+        question's time preferred (never required).
+
+        Article ranking comes with `as_of` only: it wins on RealTime QA (long, many-article news)
+        but costs hit@1 on the newswire gold set, and a call without a date keeps the old ranking.
+        """
         snap = self.snapshot()
         allowed = _filter_mask(snap, filters)
         dense = self._dense(question, snap, allowed)
         keyword = snap.keyword.search(question, self.config.candidates, allowed.astype(np.float32))
-        fused = self._fuse(dense, [pos for pos, _ in keyword])
+        articles = self.config.by_article and as_of is not None
+        fused = self._fuse(dense, [pos for pos, _ in keyword],
+                           self.config.article_rrf_k if articles else self.config.rrf_k)
         similarity = dict(dense)
-        if self.config.by_article:
+        if articles:
             fused = self._by_article(question, snap, fused, allowed, as_of)
         passages = [
             passage_from_chunk(snap.chunks[pos], score, ranks, similarity.get(pos), fused_rank)
@@ -134,7 +142,7 @@ class HybridRetriever:
         article_of = [str(snap.fields["article_id"][pos]) for pos, _, _ in fused]
         scores = article_scores(hits, article_of, cfg.article_depth, cfg.article_decay)
         for rank, (article, _) in enumerate(whole, start=1):
-            scores[article] = scores.get(article, 0.0) + cfg.article_keyword_weight / (cfg.rrf_k + rank)
+            scores[article] = scores.get(article, 0.0) + cfg.article_keyword_weight / (cfg.article_rrf_k + rank)
         window = preferred_window(question, as_of, cfg.recent_days)
         dates = {a: str(snap.fields["date"][pos]) for a, (pos, _, _) in zip(article_of, fused)}
         scores = with_time_prior(scores, dates, window, cfg.time_weight, cfg.time_width_days)
@@ -175,7 +183,7 @@ class HybridRetriever:
         ranked = [(snap.position[c.chunk_id], sim) for c, sim in hits if c.chunk_id in snap.position]
         return [(pos, sim) for pos, sim in ranked if allowed[pos]][: self.config.candidates]
 
-    def _fuse(self, dense: list[tuple[int, float]], keyword: list[int]) -> list[Fused]:
+    def _fuse(self, dense: list[tuple[int, float]], keyword: list[int], rrf_k: int) -> list[Fused]:
         """Weighted reciprocal-rank fusion: score = Σ w / (rrf_k + rank)."""
         cfg = self.config
         scores: dict[int, float] = {}
@@ -183,7 +191,7 @@ class HybridRetriever:
         orders = ((cfg.dense_weight, [p for p, _ in dense]), (cfg.keyword_weight, keyword))
         for which, (weight, order) in enumerate(orders):
             for rank, pos in enumerate(order, start=1):
-                scores[pos] = scores.get(pos, 0.0) + weight / (cfg.rrf_k + rank)
+                scores[pos] = scores.get(pos, 0.0) + weight / (rrf_k + rank)
                 ranks.setdefault(pos, [None, None])[which] = rank
         best = sorted(scores, key=scores.__getitem__, reverse=True)
         return [(pos, scores[pos], (ranks[pos][0], ranks[pos][1])) for pos in best]
