@@ -3,7 +3,9 @@
 llama-index's QueryFusionRetriever does RRF too, but it neither weights the retrievers in RRF
 mode nor reports each retriever's rank, which the chat page shows and the eval tunes; the fusion
 itself is ten lines, so it lives here. Near-duplicate passages (one wire story in several
-outlets) collapse into one hit that keeps every source.
+outlets) collapse into one hit that keeps every source. Given the day a question is asked
+(`as_of`), chunks are regrouped into articles and articles from the question's time preferred
+(`rag.ranking`, `rag.timeframe`).
 """
 
 from __future__ import annotations
