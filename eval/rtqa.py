@@ -4,7 +4,8 @@ Why apart from the harness: this set is imported from a local copy rather than r
 repository, its unit of retrieval is the article (a 5,000-word story is many chunks, and "found
 the right article" is what matters to a reader), and it is reported per half, since the tuning
 half may be tuned on and only the test half says how well that generalised. Everything else
-(ingest, asking, scoring, reports) is the harness's own code.
+(ingest, asking, scoring, reports) is the harness's own code. Our system is asked as on the
+quiz's day (`AsOfQuestionDate`: each question's date as `as_of`); the baseline gets no date.
 
 The import goes to `<RAG_INDEX_DIR>/sets/realtimeqa/` and is redone only when the source files
 or the importer's options change; the index is `<RAG_INDEX_DIR>/eval-realtimeqa`, as for any set.
