@@ -4,7 +4,8 @@ Why apart from the harness: this set is imported from a local copy rather than r
 repository, its unit of retrieval is the article (a 5,000-word story is many chunks, and "found
 the right article" is what matters to a reader), and it is reported per half, since the tuning
 half may be tuned on and only the test half says how well that generalised. Everything else
-(ingest, asking, scoring, reports) is the harness's own code.
+(ingest, asking, scoring, reports) is the harness's own code. Our system is asked as on the
+quiz's day (`AsOfQuestionDate`: each question's date as `as_of`); the baseline gets no date.
 
 The import goes to `<RAG_INDEX_DIR>/sets/realtimeqa/` and is redone only when the source files
 or the importer's options change; the index is `<RAG_INDEX_DIR>/eval-realtimeqa`, as for any set.
@@ -13,9 +14,11 @@ or the importer's options change; the index is `<RAG_INDEX_DIR>/eval-realtimeqa`
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +74,37 @@ def distinct_articles(passages: Sequence[Passage]) -> list[Passage]:
     return firsts
 
 
+class AsOfQuestionDate:
+    """Our system asked as on the quiz's day: each question's date goes in as `as_of`.
+
+    `retrieve` always takes it; `ask` only if the system's `ask` accepts `as_of` (so this works
+    before and after `Rag.ask` grows the parameter). The baseline is never wrapped: it has no dates.
+    """
+
+    def __init__(self, system: System, dates: dict[str, date]) -> None:
+        self.system = system
+        self.dates = dates
+        self._ask_takes_date = accepts_as_of(system.ask)
+
+    def ask(self, question: str, history: History | None = None) -> Answer:
+        as_of = self.dates.get(question)
+        if as_of is None or not self._ask_takes_date:
+            return self.system.ask(question, history)
+        return self.system.ask(question, history, as_of=as_of)  # type: ignore[call-arg]
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        return self.system.retrieve(question, k, as_of=self.dates.get(question))  # type: ignore[call-arg]
+
+
+def accepts_as_of(method: Callable[..., object]) -> bool:
+    return "as_of" in inspect.signature(method).parameters
+
+
+def question_dates(items: Sequence[GoldItem]) -> dict[str, date]:
+    """{question as asked: its quiz date}, for the items that carry one."""
+    return {i.question: date.fromisoformat(i.extra["question_date"]) for i in items if i.extra.get("question_date")}
+
+
 class ArticleRanking:
     """A system whose `retrieve(q, k)` returns k distinct articles, asking for more passages as needed.
 
@@ -118,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     gold = prepare(args.source, load_settings().index_dir)
     rag, mode = build_rag(gold)
     items = [with_date(i) for i in gold.items] if args.date_in_question else list(gold.items)
-    systems = {"rag": run_system(ArticleRanking(rag), items, args.k)}
+    systems = {"rag": run_system(ArticleRanking(AsOfQuestionDate(rag, question_dates(items))), items, args.k)}
     if args.baseline:
         from eval.baseline import Baseline
 

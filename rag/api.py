@@ -6,6 +6,7 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -135,10 +136,15 @@ class Rag:
         yield TextDelta(answer.text)
         yield answer
 
-    def retrieve(self, question: str, k: int | None = None, *, filters: SearchFilter | None = None) -> list[Passage]:
-        """Hybrid (dense + BM25, RRF) top-`k` passages; near-duplicates collapse into one hit."""
+    def retrieve(self, question: str, k: int | None = None, *, filters: SearchFilter | None = None,
+                 as_of: date | None = None) -> list[Passage]:
+        """Hybrid (dense + BM25, RRF) top-`k` passages, best article first; near-duplicates collapse.
+
+        `as_of` is the day the question is asked: articles from the time its words point at
+        ("this week", "on Tuesday", else the days just before) are preferred, never required.
+        """
         self.store.require_content()
-        return self.retriever.retrieve(question, k or self.settings.top_k, filters)
+        return self.retriever.retrieve(question, k or self.settings.top_k, filters, as_of)
 
     def articles(self) -> list[ArticleInfo]:
         """Every ingested article, newest first."""
