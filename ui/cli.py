@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer one question and print its sources")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--as-of", dest="as_of", default=None, metavar="DATE",
+                   help="the date the question is asked on, e.g. 2024-01-30 (default: today)")
     p.set_defaults(handler=_ask)
     p = sub.add_parser("chat", help="chat in the terminal (follow-up questions keep context)")
     p.set_defaults(handler=_chat)
@@ -70,7 +72,7 @@ def _ingest(args: argparse.Namespace, _: list[str]) -> int:
 def _ask(args: argparse.Namespace, _: list[str]) -> int:
     import rag
 
-    answer = rag.ask(args.question)
+    answer = rag.ask(args.question, as_of=args.as_of)
     if args.json:
         data = answer.to_dict()
         data.pop("passages")
