@@ -7,8 +7,8 @@ Every question is answered with refusal switched off, and its confidence (rag/ab
 with whether the answer states the reference. For each candidate threshold we count what refusing
 below it would do: abstention recall (unanswerable questions refused), the false-refusal rate
 (answerable questions refused), abstention precision, and answer accuracy (reference stated and
-not refused). The threshold with the best Youden index (recall minus false-refusal rate; ties go
-to the lower threshold) is printed; it becomes `AbstainConfig.threshold` by hand, with the curve.
+not refused). The threshold with the best Youden index (recall minus false-refusal rate; near-ties,
+within 0.02, go to the lowest threshold) is printed; it becomes `AbstainConfig.threshold` by hand, with the curve.
 Tune on the tune half only; run the test half and the gold sets to report, not to choose.
 """
 
@@ -96,9 +96,14 @@ def sweep(points: list[Point]) -> list[dict[str, float]]:
     return rows
 
 
+YOUDEN_TIE = 0.02  # thresholds this close to the best Youden index count as tied: the lowest wins
+
+
 def choose(curve: list[dict[str, float]]) -> dict[str, float]:
-    """The threshold that best separates: most unanswerable refused for the fewest answerable."""
-    return max(curve, key=lambda row: (round(row["youden"], 6), -row["threshold"]))
+    """The threshold that best separates (most unanswerable refused for the fewest answerable);
+    of near-ties the lowest, since a refusal of an answerable question costs the reader an answer."""
+    best = max(row["youden"] for row in curve)
+    return min((row for row in curve if row["youden"] >= best - YOUDEN_TIE), key=lambda row: row["threshold"])
 
 
 def plot(curve: list[dict[str, float]], best: dict[str, float], path: Path) -> None:

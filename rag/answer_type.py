@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rag.names import Entity, entities, label_descriptions
+from rag.names import Entity, described_labels, entities
 from rag.question import QuestionProfile
 from rag.text import content_terms, without_dateline, words
 
@@ -37,10 +37,7 @@ def wanted_labels(q: QuestionProfile) -> tuple[str, ...]:
 def labels_for_noun(noun: str) -> tuple[str, ...]:
     """Entity labels whose description names what `noun` is: "company" -> ORG, "state" -> GPE;
     any kind of name when no description does ("singer", "platform": the appositive decides)."""
-    stem = content_terms(noun)
-    by_word = tuple(label for label, text in label_descriptions().items()
-                    if label in NAMED and stem and stem <= content_terms(text))
-    return by_word or NAMED
+    return tuple(label for label in described_labels(noun) if label in NAMED) or NAMED
 
 
 def answer_span(sentence: str, q: QuestionProfile, labels: tuple[str, ...]) -> Entity | None:

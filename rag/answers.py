@@ -83,7 +83,7 @@ def markers(numbers: list[int]) -> str:
 def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: Any) -> Answer:
     """Chosen sentences, each cited to every passage that carries it, with dates made concrete
     for "when" questions and disagreements between sources said out loud. When the best sentence
-    holds the entity asked for, the answer leads with it: "Texas. The Biden administration sued …"."""
+    holds the entity asked for, the answer leads with it: "Acme — Acme won the contract … [1]."."""
     cites = Citations()
     sentences = []
     span = chosen[0].span.text if chosen and chosen[0].span else ""
@@ -100,7 +100,7 @@ def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: Any
     if _sources_differ(chosen, kind):
         text = f"{SOURCES_DIFFER} {text}"
     if span:
-        text = f"{span}. {text}"
+        text = f"{span} — {text}"
     return Answer(text=text, citations=cites.items, abstained=False, mode="extractive", short_answer=span, **fields)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from datetime import date
 from collections.abc import Callable, Generator, Iterator
+from datetime import date
 from functools import cached_property
 from typing import Any
 

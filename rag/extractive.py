@@ -70,6 +70,7 @@ class ExtractiveConfig:
     passages: int = 8  # passages searched for answer sentences (more than are shown as top-k)
     duplicate_containment: float = 0.5
     duplicate_cosine: float = 0.85  # rewrites: same numbers and this close in meaning
+    embed_pool: int = 20  # sentences embedded per question, those sharing most words with it
     typed_pool: int = 12  # best sentences the NER model reads for an answer of the type asked for
     type_bonus: float = 0.15  # added when a sentence holds an entity of that type the question does not name
     type_penalty: float = 0.10  # taken off when it holds none
@@ -107,19 +108,38 @@ def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedde
           cfg: ExtractiveConfig) -> None:
     """Fill in each candidate's score: meaning + wording, zero when it fails the question's type.
 
-    Only sentences of the right shape are embedded: about two in three fail `answers_kind`, and
-    embedding them is most of an answer's cost when their vectors are not cached yet."""
+    Only sentences of the right shape are embedded, and of those only the `embed_pool` that share
+    most words with the question (and the sentence before): embedding is most of an answer's cost
+    when vectors are not cached yet, and long articles give hundreds of sentences."""
     fitting = [c for c in cands if answers_kind(c, q)]
     if not fitting:
         return
+    overlaps = {id(c): _overlap(c.sentence, q) for c in fitting}
+    wording = {id(c): overlaps[id(c)] + 0.5 * _overlap(c.context, q) for c in fitting}
+    fitting = sorted(fitting, key=lambda c: wording[id(c)], reverse=True)[: cfg.embed_pool]
     vectors = sentence_vectors([c.sentence for c in fitting], embedder)
     for cand, vector, cosine in zip(fitting, vectors, vectors @ q_vec):
         cand.vector = vector
-        terms = content_terms(cand.sentence)
-        overlap = len(terms & q.terms) / len(q.terms) if q.terms else 0.0
-        cand.score = cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlap
-        if q.kind == "why" and _CAUSE.search(cand.sentence):
-            cand.score += cfg.cause_bonus
+        cand.score = cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlaps[id(cand)]
+    if q.kind == "why":
+        prefer_causes(cands, cfg)
+
+
+def prefer_causes(cands: list[Candidate], cfg: ExtractiveConfig) -> None:
+    """"Why" is answered by a cause. A sentence with a causal connective ("because", "due to",
+    "in response to") ranks at least as high as the sentence before it, which often restates the
+    event asked about ("Crews stopped work. The strike was called because …"); others lose a little."""
+    by_sentence = {(c.passage.chunk_id, c.sentence): c.score for c in cands}
+    for cand in cands:
+        if _CAUSE.search(cand.sentence):
+            before = by_sentence.get((cand.passage.chunk_id, defang(cand.context)), 0.0)
+            cand.score = max(cand.score, before) + cfg.cause_bonus
+        elif cand.score > 0:
+            cand.score = max(cand.score - cfg.cause_bonus, 1e-6)
+
+
+def _overlap(text: str, q: QuestionProfile) -> float:
+    return len(content_terms(text) & q.terms) / len(q.terms) if q.terms else 0.0
 
 
 def read_types(cands: list[Candidate], q: QuestionProfile, labels: tuple[str, ...], cfg: ExtractiveConfig) -> None:

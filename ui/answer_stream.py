@@ -13,9 +13,9 @@ import asyncio
 import logging
 import threading
 import time
-from datetime import date
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 
 from rag.api import History, Rag
 from rag.index.errors import RagError

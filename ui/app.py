@@ -25,9 +25,9 @@ from ui.chat import (
     Turn,
     citation,
     describe_filters,
+    parse_as_of,
     parse_filters,
     parse_ref,
-    parse_as_of,
     stream_turn,
 )
 from ui.feedback import append_feedback, feedback_record

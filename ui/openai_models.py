@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import date
-
 from typing import Literal
 
 from openai.types import Model
