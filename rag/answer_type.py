@@ -9,8 +9,6 @@ label; otherwise any named thing may answer, and one the sentence calls an X is 
 
 from __future__ import annotations
 
-import re
-
 from rag.names import Entity, described_labels, entities
 from rag.question import QuestionProfile
 from rag.text import content_terms, without_dateline, words
@@ -43,7 +41,7 @@ def labels_for_noun(noun: str) -> tuple[str, ...]:
 def answer_span(sentence: str, q: QuestionProfile, labels: tuple[str, ...]) -> Entity | None:
     """The entity of a wanted label that the question does not already name. For "which X" one
     the sentence calls an X ("the singer Tracy Chapman", "Tidewater, the operator") comes first;
-    otherwise the one nearest the words the sentence shares with the question."""
+    otherwise the first in the sentence."""
     if not labels:
         return None
     asked = _plain_words(q.text)
@@ -55,11 +53,7 @@ def answer_span(sentence: str, q: QuestionProfile, labels: tuple[str, ...]) -> E
         called = [e for e in fitting if _called(sentence, e, q.head)]
         if called:
             return called[0]
-    lower = sentence.lower()
-    anchors = [m.start() for term in q.terms for m in re.finditer(rf"\b{re.escape(term)}", lower)]
-    if not anchors:
-        return fitting[0]
-    return min(fitting, key=lambda e: min(abs((e.start + e.end) / 2 - a) for a in anchors))
+    return fitting[0]  # the first: news sentences put the subject (who did it) before the rest
 
 
 def _called(sentence: str, entity: Entity, head: str) -> bool:
