@@ -14,13 +14,12 @@ or the importer's options change; the index is `<RAG_INDEX_DIR>/eval-realtimeqa`
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eval.goldset import GoldItem, GoldSet, load_items
 from eval.report import format_table, write_reports
@@ -28,6 +27,9 @@ from eval.runner import History, System, build_rag, run_meta, run_system
 from eval.scoring import QuestionScore, summarize
 from eval.sets.realtimeqa import SPLITS, ImportOptions, describe, fingerprint, import_set
 from rag.index.types import Answer, Passage
+
+if TYPE_CHECKING:
+    from rag.api import Rag
 
 NAME = "realtimeqa"
 MAX_DEPTH = 80  # passages asked for at most while looking for k distinct articles
@@ -77,27 +79,18 @@ def distinct_articles(passages: Sequence[Passage]) -> list[Passage]:
 class AsOfQuestionDate:
     """Our system asked as on the quiz's day: each question's date goes in as `as_of`.
 
-    `retrieve` always takes it; `ask` only if the system's `ask` accepts `as_of` (so this works
-    before and after `Rag.ask` grows the parameter). The baseline is never wrapped: it has no dates.
+    The baseline is never wrapped: it has no notion of dates.
     """
 
-    def __init__(self, system: System, dates: dict[str, date]) -> None:
+    def __init__(self, system: Rag, dates: dict[str, date]) -> None:
         self.system = system
         self.dates = dates
-        self._ask_takes_date = accepts_as_of(system.ask)
 
     def ask(self, question: str, history: History | None = None) -> Answer:
-        as_of = self.dates.get(question)
-        if as_of is None or not self._ask_takes_date:
-            return self.system.ask(question, history)
-        return self.system.ask(question, history, as_of=as_of)  # type: ignore[call-arg]
+        return self.system.ask(question, history, as_of=self.dates.get(question))
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        return self.system.retrieve(question, k, as_of=self.dates.get(question))  # type: ignore[call-arg]
-
-
-def accepts_as_of(method: Callable[..., object]) -> bool:
-    return "as_of" in inspect.signature(method).parameters
+        return self.system.retrieve(question, k, as_of=self.dates.get(question))
 
 
 def question_dates(items: Sequence[GoldItem]) -> dict[str, date]:

@@ -1,7 +1,7 @@
 """Question answering over a folder of news articles, with cited passages.
 
     import rag
-    answer = rag.ask("Who led the U.S. delegation to Beijing?")
+    answer = rag.ask("Who won the election?", as_of="2024-01-30")
     print(answer.text, answer.citations)
 
 `Rag(settings)` is the same API bound to explicit settings (another index, another model), and
@@ -12,6 +12,7 @@ chromadb, llama-index, pydantic) load on first use, so importing `rag` is cheap.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rag.index.errors import (
@@ -59,20 +60,22 @@ __all__ = [
 ]
 
 
-def ask(question: str, history: list[dict[str, str]] | None = None, **kwargs: Any) -> Answer:
-    """Answer `question` from the index configured by `RAG_*` settings; see `Rag.ask`."""
+def ask(question: str, history: list[dict[str, str]] | None = None, as_of: date | str | None = None,
+        **kwargs: Any) -> Answer:
+    """Answer `question` from the index configured by `RAG_*` settings, as asked on `as_of`
+    (a date or ISO text; default today); see `Rag.ask`."""
     from rag.api import default_rag
 
-    return default_rag().ask(question, history, **kwargs)
+    return default_rag().ask(question, history, as_of=as_of, **kwargs)
 
 
 def ask_stream(
-    question: str, history: list[dict[str, str]] | None = None, **kwargs: Any
+    question: str, history: list[dict[str, str]] | None = None, as_of: date | str | None = None, **kwargs: Any
 ) -> Iterator[TextDelta | Answer]:
     """Stream `TextDelta`s then one final `Answer`; see `Rag.ask_stream`."""
     from rag.api import default_rag
 
-    return default_rag().ask_stream(question, history, **kwargs)
+    return default_rag().ask_stream(question, history, as_of=as_of, **kwargs)
 
 
 def retrieve(question: str, k: int = 5, **kwargs: Any) -> list[Passage]:

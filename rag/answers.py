@@ -10,7 +10,7 @@ from rag.dates import annotate
 from rag.datewords import MONTH_ABBREVIATIONS
 from rag.extractive import Candidate, carries
 from rag.index.types import Answer, Citation, Passage, SourceRef
-from rag.text import content_terms, numbers
+from rag.text import content_terms, defang, numbers, split_sentences, without_dateline
 
 _MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 NOT_COVERED = "The corpus does not say."
@@ -82,9 +82,11 @@ def markers(numbers: list[int]) -> str:
 
 def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: Any) -> Answer:
     """Chosen sentences, each cited to every passage that carries it, with dates made concrete
-    for "when" questions and disagreements between sources said out loud."""
+    for "when" questions and disagreements between sources said out loud. When the best sentence
+    holds the entity asked for, the answer leads with it: "Acme — Acme won the contract … [1]."."""
     cites = Citations()
     sentences = []
+    span = chosen[0].span.text if chosen and chosen[0].span else ""
     for cand in chosen:
         carriers = [cand, *cand.also]
         cited = [cites.number(c.passage, c.sentence) for c in carriers]
@@ -97,17 +99,20 @@ def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: Any
     text = " ".join(sentences)
     if _sources_differ(chosen, kind):
         text = f"{SOURCES_DIFFER} {text}"
-    return Answer(text=text, citations=cites.items, abstained=False, mode="extractive", **fields)
+    if span:
+        text = f"{span} — {text}"
+    return Answer(text=text, citations=cites.items, abstained=False, mode="extractive", short_answer=span, **fields)
 
 
-_DATELINE = re.compile(
-    r"^[A-Z][A-Z .'-]{2,40}(?:, [A-Z][a-z]+\.? \d{1,2}, \d{4})?(?: \([^)]{2,40}\))? [—–-] (?=[A-Z“\"])"
-)
-
-
-def without_dateline(sentence: str) -> str:
-    """'BEIJING (AP) — American and …' -> 'American and …': the place and outlet are in the citation."""
-    return _DATELINE.sub("", sentence, count=1)
+def summary_answer(leads: list[Passage], sentences: int = 2, **fields: Any) -> Answer:
+    """"Summarize …": the lead sentences of the best articles (news puts the gist first), each cited."""
+    cites = Citations()
+    parts = []
+    for passage in leads:
+        lead = " ".join(split_sentences(passage.text)[:sentences])
+        if lead:
+            parts.append(_with_markers(without_dateline(defang(lead)), [cites.number(passage, lead)], []))
+    return Answer(text=" ".join(parts), citations=cites.items, abstained=False, mode="extractive", **fields)
 
 
 def _with_markers(sentence: str, cited: list[int], outlets: list[str]) -> str:

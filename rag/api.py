@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from rag import extractive
-from rag.abstain import AbstainConfig, should_abstain, signals
-from rag.answers import NOT_COVERED, abstention, extractive_answer, resolve_markers
+from rag.abstain import AbstainConfig, generated_refuses, should_abstain, signals
+from rag.answer_type import wanted_labels
+from rag.answers import abstention, extractive_answer, resolve_markers, summary_answer
 from rag.extractive import ExtractiveConfig
 from rag.generate import rewrite_question, stream_answer
 from rag.index.embedding import get_embedder
@@ -28,6 +29,7 @@ from rag.llm import ChatModel, build_llm, describe_llm
 from rag.question import profile
 from rag.retrieval import HybridRetriever, RetrievalConfig, passage_from_chunk
 from rag.rewrite import needs_rewrite, rule_based
+from rag.timeframe import time_expression
 from rag.verify import narrow_quotes, verify_generated
 
 History = list[dict[str, str]]
@@ -91,34 +93,42 @@ class Rag:
         return describe_llm(self.settings) if self.settings.llm_configured else "extractive"
 
     # --- public API ----------------------------------------------------------------------------
-    def ask(self, question: str, history: History | None = None, *, filters: SearchFilter | None = None) -> Answer:
+    def ask(self, question: str, history: History | None = None, *, filters: SearchFilter | None = None,
+            as_of: date | str | None = None) -> Answer:
         """Answer with `[n]` markers resolving to `Answer.citations`; abstain when unsupported.
 
         `history` is a list of `{"role": "user"|"assistant", "content": ...}` messages; a follow-up
         such as "What did she say about it?" is rewritten into a stand-alone question first.
-        Raises `InvalidQuestionError` for empty or oversized questions and `IndexMissingError`
-        when nothing has been ingested.
+        `as_of` is the date the question is asked on ("this week" is that week; default today),
+        passed on to retrieval. Raises `InvalidQuestionError` for empty or oversized questions or
+        an unreadable `as_of`, and `IndexMissingError` when nothing has been ingested.
         """
-        events = list(self.ask_stream(question, history, filters=filters))
+        events = list(self.ask_stream(question, history, filters=filters, as_of=as_of))
         final = events[-1]
         assert isinstance(final, Answer)
         return final
 
     def ask_stream(self, question: str, history: History | None = None, *,
                    filters: SearchFilter | None = None, options: AnswerOptions | None = None,
-                   on_retrieved: Callable[[list[Passage]], None] | None = None) -> Iterator[TextDelta | Answer]:
+                   on_retrieved: Callable[[list[Passage]], None] | None = None,
+                   as_of: date | str | None = None) -> Iterator[TextDelta | Answer]:
         """Yield zero or more `TextDelta`s, then exactly one final `Answer` (same as `ask`).
 
         `on_retrieved` is called with the passages once retrieval is done, before any text, so a
         streaming API can report that step without changing what this stream yields.
         """
         question = self.validate(question)
+        day = reference_date(as_of)
         options = options or AnswerOptions()
         llm = self.llm if options.use_llm else None
         started = time.perf_counter()
         standalone, notice = self._standalone(question, history or [], llm)
         k = self.settings.top_k if llm is not None else max(self.settings.top_k, self.extractive_config.passages)
-        passages = self.retrieve(standalone, k, filters=filters)
+        # Time-aware retrieval when the user gave a date or the question names a time; otherwise
+        # "today" only resolves the answer's relative dates (ranking by article costs the
+        # undated gold sets 0.03-0.05 hit@1, docs/EVALUATION.md).
+        timed = as_of is not None or time_expression(standalone, day) is not None
+        passages = self.retrieve(standalone, k, filters=filters, as_of=day if timed else None)
         timings = {"retrieval": _ms(started)}
         if on_retrieved is not None:
             on_retrieved(passages)
@@ -193,7 +203,7 @@ class Rag:
         checked = verify_generated("".join(parts), passages, self.embedder)
         text, citations = resolve_markers(checked.text, passages)
         model = self.settings.llm_model
-        if not citations or NOT_COVERED.lower().rstrip(".") in text.lower():
+        if generated_refuses(text, citations):
             return abstention(passages, "llm", model=model, **common)
         notice = ""
         if checked.removed:
@@ -204,15 +214,47 @@ class Rag:
     def _extract(self, question: str, passages: list[Passage], common: dict[str, Any]) -> Answer:
         started = time.perf_counter()
         q = profile(question)
+        if q.kind == "summary":
+            common["signals"] = signals(q, passages, 0.0)
+            if should_abstain(common["signals"], self.abstain_config, q.kind):
+                return abstention(passages, "extractive", **common)
+            return summary_answer(self._leads(passages), **common)
         q_vec = np.asarray(self.retriever.embed_query(question), dtype=np.float32)
         cands = extractive.candidates(passages)
         extractive.score(cands, q, q_vec, self.embedder, self.extractive_config)
+        labels = wanted_labels(q)
+        extractive.read_types(cands, q, labels, self.extractive_config)
         chosen = extractive.select(cands, self.extractive_config, q.wants_list)
         common["timings_ms"]["generation"] = _ms(started)
-        common["signals"] = signals(q, passages, chosen[0].score if chosen else 0.0)
-        if not chosen or should_abstain(common["signals"], self.abstain_config):
+        best = chosen[0] if chosen else None
+        common["signals"] = signals(q, passages, best.score if best else 0.0,
+                                    f"{best.context} {best.sentence}" if best else "",
+                                    typed=not labels or bool(best and best.span))
+        if best is None or should_abstain(common["signals"], self.abstain_config, q.kind):
             return abstention(passages, "extractive", **common)
         return extractive_answer(chosen, q.kind, **common)
+
+    def _leads(self, passages: list[Passage], articles: int = 3) -> list[Passage]:
+        """The opening chunk of each of the best `articles` retrieved articles."""
+        wanted = list(dict.fromkeys(p.article_id or p.source for p in passages))[:articles]
+        firsts: dict[str, Passage] = {}
+        for chunk in self.retriever.snapshot().chunks:
+            key = chunk.meta.get("article_id") or chunk.meta.get("source", "")
+            if key in wanted and key not in firsts:
+                firsts[key] = passage_from_chunk(chunk)
+        return [firsts.get(key) or next(p for p in passages if (p.article_id or p.source) == key) for key in wanted]
+
+
+def reference_date(as_of: date | str | None) -> date:
+    """The date a question is asked on: `as_of` (a date or ISO text), else today."""
+    if as_of is None or as_of == "":
+        return date.today()
+    if isinstance(as_of, date):
+        return as_of
+    try:
+        return date.fromisoformat(str(as_of).strip())
+    except ValueError:
+        raise InvalidQuestionError(f"as_of {as_of!r} is not a date like 2024-01-30.") from None
 
 
 def _join(*notices: str) -> str:

@@ -20,6 +20,9 @@ _EXPRESSION = re.compile(
     + r")(?! \d)(?!,? \d{4})|(?P<day>yesterday|today|tomorrow))\b"
 )
 
+RELATIVE_DATE = _EXPRESSION
+"""Relative times as news and questions write them: "this week", "Tuesday", "in March", "yesterday"."""
+
 
 def resolve(sentence: str, article_date: str) -> list[tuple[str, str]]:
     """[(expression as written, what it means)] for each relative date in the sentence."""

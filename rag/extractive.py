@@ -1,8 +1,11 @@
 """Offline answers: pick the retrieved sentences that answer the question, each with its citation.
 
 Sentences are scored by meaning (MiniLM cosine to the question) and by wording (share of the
-question's content words they contain), then filtered by what the question asks for: a "who"
-answer names someone, a "how many" answer has a number, a "what did X say" answer has X speaking.
+question's content words they contain), then filtered by the shape of an answer (a "when" answer
+has a date, a "how many" answer a number, a "what did X say" answer has X speaking). The best
+few are then read by the NER model: a sentence holding an entity of the type asked for (a person
+for "who", a company for "which company") that the question does not name is preferred, and that
+entity becomes the short answer. "Why" questions prefer sentences with a causal connective.
 Sentences that repeat an already chosen one (the same wire copy in another outlet) are not
 repeated: their passages are cited beside it instead.
 """
@@ -17,11 +20,12 @@ from datetime import datetime
 
 import numpy as np
 
+from rag.answer_type import answer_span
 from rag.datewords import MONTH_NAMES, WEEKDAY_NAMES
 from rag.dedupe import containment, shingles
 from rag.index.protocols import Embedder
 from rag.index.types import Passage
-from rag.names import person_names
+from rag.names import Entity, person_names
 from rag.question import QuestionProfile, ordinals, speech_in
 from rag.text import content_terms, defang, numbers, split_sentences, words
 
@@ -30,17 +34,20 @@ _DATE = re.compile(
     rf"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|{WEEKDAY_NAMES}|"
     r"yesterday|today|last (week|month|year))\b"
 )
-_MONTH_OR_DAY = rf"(?:{MONTH_NAMES}|{WEEKDAY_NAMES})\b"
-_PLACE_HINT = re.compile(rf"\b(in|at|near|outside|from|on)( the)? (?!{_MONTH_OR_DAY})[A-Z]")
 _MONEY_AMOUNT = re.compile(
     r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yuan)\b|\b(million|billion) (dollars|euros|pounds|yuan)\b",
     re.IGNORECASE,
 )
 _WEAK_NAME_WORDS = frozenset({"this", "that", "the", "of", "and", "for"})
-# A credit line ('"Title" was reported by …') answers who made a piece, or what it is about.
+# A credit line ('"Title" was reported by …') answers who made a piece, nothing else.
 _CREDIT_QUESTION = re.compile(
-    r"\b(wrote|written|write|writes|author|authors|byline|reporter|reported|journalist|made|produced|by whom)\b"
-    r"|\bwhat\b.*\babout\?*$",
+    r"\b(wrote|written|write|writes|author|authors|byline|reporter|reported|journalist|made|produced|by whom)\b",
+    re.IGNORECASE,
+)
+# Causal connectives of English (a cause is given by the clause they introduce), for "why" questions.
+_CAUSE = re.compile(
+    r"\b(because|due to|owing to|as a result|result(ed|s)? (in|from)|caused by|led to|leading to|in response to|"
+    r"following|after|amid|since|so that|in order to|prompted|over concerns?|citing|the reason)\b",
     re.IGNORECASE,
 )
 _CAPITAL_WORD = re.compile(r"\b[A-Z][a-zA-Z]+\b")
@@ -63,6 +70,11 @@ class ExtractiveConfig:
     passages: int = 8  # passages searched for answer sentences (more than are shown as top-k)
     duplicate_containment: float = 0.5
     duplicate_cosine: float = 0.85  # rewrites: same numbers and this close in meaning
+    embed_pool: int = 20  # sentences embedded per question, those sharing most words with it
+    typed_pool: int = 12  # best sentences the NER model reads for an answer of the type asked for
+    type_bonus: float = 0.15  # added when a sentence holds an entity of that type the question does not name
+    type_penalty: float = 0.10  # taken off when it holds none
+    cause_bonus: float = 0.08  # "why": the sentence gives a cause
 
 
 @dataclass
@@ -73,6 +85,7 @@ class Candidate:
     article: str = ""  # retrieved text of the same article, for names the sentence itself omits
     score: float = 0.0
     vector: np.ndarray | None = None
+    span: Entity | None = None  # the short answer inside `sentence`, when the question asks for an entity
     also: list[Candidate] = field(default_factory=list)  # the same sentence in other passages
 
 
@@ -95,17 +108,49 @@ def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedde
           cfg: ExtractiveConfig) -> None:
     """Fill in each candidate's score: meaning + wording, zero when it fails the question's type.
 
-    Only sentences of the right shape are embedded: about two in three fail `answers_kind`, and
-    embedding them is most of an answer's cost when their vectors are not cached yet."""
+    Only sentences of the right shape are embedded, and of those only the `embed_pool` that share
+    most words with the question (and the sentence before): embedding is most of an answer's cost
+    when vectors are not cached yet, and long articles give hundreds of sentences."""
     fitting = [c for c in cands if answers_kind(c, q)]
     if not fitting:
         return
+    overlaps = {id(c): _overlap(c.sentence, q) for c in fitting}
+    wording = {id(c): overlaps[id(c)] + 0.5 * _overlap(c.context, q) for c in fitting}
+    fitting = sorted(fitting, key=lambda c: wording[id(c)], reverse=True)[: cfg.embed_pool]
     vectors = sentence_vectors([c.sentence for c in fitting], embedder)
     for cand, vector, cosine in zip(fitting, vectors, vectors @ q_vec):
         cand.vector = vector
-        terms = content_terms(cand.sentence)
-        overlap = len(terms & q.terms) / len(q.terms) if q.terms else 0.0
-        cand.score = cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlap
+        cand.score = cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlaps[id(cand)]
+    if q.kind == "why":
+        prefer_causes(cands, cfg)
+
+
+def prefer_causes(cands: list[Candidate], cfg: ExtractiveConfig) -> None:
+    """"Why" is answered by a cause. A sentence with a causal connective ("because", "due to",
+    "in response to") ranks at least as high as the sentence before it, which often restates the
+    event asked about ("Crews stopped work. The strike was called because …"); others lose a little."""
+    by_sentence = {(c.passage.chunk_id, c.sentence): c.score for c in cands}
+    for cand in cands:
+        if _CAUSE.search(cand.sentence):
+            before = by_sentence.get((cand.passage.chunk_id, defang(cand.context)), 0.0)
+            cand.score = max(cand.score, before) + cfg.cause_bonus
+        elif cand.score > 0:
+            cand.score = max(cand.score - cfg.cause_bonus, 1e-6)
+
+
+def _overlap(text: str, q: QuestionProfile) -> float:
+    return len(content_terms(text) & q.terms) / len(q.terms) if q.terms else 0.0
+
+
+def read_types(cands: list[Candidate], q: QuestionProfile, labels: tuple[str, ...], cfg: ExtractiveConfig) -> None:
+    """Run the NER model over the best few sentences: those holding an entity of a wanted label
+    gain, those without one lose, and the entity is kept as the candidate's short answer."""
+    if not labels:
+        return
+    ranked = sorted((c for c in cands if c.score > 0), key=lambda c: c.score, reverse=True)[: cfg.typed_pool]
+    for cand in ranked:
+        cand.span = answer_span(cand.sentence, q, labels)
+        cand.score = max(cand.score + (cfg.type_bonus if cand.span else -cfg.type_penalty), 1e-6)
 
 
 _VECTOR_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -141,26 +186,25 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
     if cand.passage.kind == "credit" and not _CREDIT_QUESTION.search(q.text.strip()):
         return False
     missing_numbers = q.numbers - numbers(nearby)
-    if (missing_numbers and not (q.wants_list and missing_numbers != q.numbers)) or q.ordinals - ordinals(sentence):
+    lenient = q.wants_list or len(q.numbers) > 1  # a long question's every figure need not be in one sentence
+    if (missing_numbers and not (lenient and missing_numbers != q.numbers)) or q.ordinals - ordinals(sentence):
         return False  # a question about 2023, or the second meeting, is not answered by 2022's or the first's
     if q.kind == "say":
         speaker_here = all(_mentions(sentence, n) for n in q.names[:1])
         speaker_before = _PRONOUN.search(sentence) and all(_mentions(cand.context, n) for n in q.names[:1])
         return speech_in(sentence) and bool(speaker_here or speaker_before)
     p = cand.passage
-    surroundings = f"{p.title} {p.outlet} {_initials(p.outlet)} {dated} {cand.article or p.text}"
+    surroundings = f"{p.title} {p.outlet} {dated} {cand.article or p.text}"
     if not all(_mentions(sentence, n) or _mentions(surroundings, n) for n in q.names):
         return False
-    if q.kind == "who":
-        return names_someone(sentence, cand.passage.text)
+    if q.kind in ("who", "where", "which"):
+        return bool(_capitalised(sentence))  # a name or place, read by the NER model later
     if q.kind == "when":
         return bool(_DATE.search(sentence))
     if q.money:
         return bool(_MONEY_AMOUNT.search(sentence))
     if q.kind == "how_many":
         return bool(numbers(sentence) - q.numbers) or bool(_NUMBER_WORDS.search(sentence))
-    if q.kind == "where":
-        return bool(_PLACE_HINT.search(sentence))
     return True
 
 
@@ -172,22 +216,9 @@ def _date_words(iso_date: str) -> str:
         return ""
 
 
-def _initials(name: str) -> str:
-    """"Financial Times" -> "FT", so a question naming the FT finds its articles."""
-    return "".join(w[0] for w in name.split() if w[:1].isupper() and w.lower() != "the")
-
-
-def names_someone(sentence: str, passage_text: str) -> bool:
-    """A full name, or the surname of someone named in full elsewhere in the passage."""
-    if person_names(sentence):
-        return True
-    surnames = {name.split()[-1] for name in person_names(passage_text)}
-    return any(re.search(rf"\b{re.escape(s)}\b", sentence) for s in surnames)
-
-
 def _mentions(text: str, name: str) -> bool:
-    """A name counts as mentioned when its head word appears: the surname of "Jen Daskal", the
-    "Marathon" of "Harbor Marathon" (so an outlet called "Harbor Wire" does not count)."""
+    """A name counts as mentioned when its head word appears: the surname of "Ada Lovelace", the
+    "Marathon" of "Boston Marathon" (so an outlet called "Boston Globe" does not count)."""
     words = [w for w in name.split() if len(w) > 1 and w.lower() not in _WEAK_NAME_WORDS] or name.split()
     return bool(re.search(rf"\b{re.escape(words[-1].lower())}", text.lower()))
 

@@ -1,7 +1,7 @@
 """What a question asks for: its type, the names and numbers it hinges on, its content words.
 
 The extractive answerer uses this to reject sentences that are on topic but do not answer
-(a question about what Xi *said* is not answered by a sentence where Xi *agreed*).
+(a question about what a minister *said* is not answered by a sentence where she *agreed*).
 """
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.dates import RELATIVE_DATE
+from rag.datewords import MONTH_NAMES
+from rag.names import Token, described_labels, tokens
 from rag.text import content_terms, numbers
 
 _QUESTION_WORDS = {
@@ -33,16 +36,18 @@ _ROLE_QUESTION = re.compile(
     r"(which|what) (\S+ )?(person|people|official|officials|ambassador|minister|spokesperson|spokesman|leader|"
     r"advisor|adviser|director|president|secretary|senator|reporter|journalist|author|producer|coach|judge|mayor|"
     r"chief|winner|candidate|lawyer|doctor|scientist)\b"
-)
+)  # role nouns of English: these ask for a person
+# Plural heads and coordinated questions ask for several things ("which officials …", "… and why …").
 _LIST_QUESTION = re.compile(
     r"^(which|what) \w*\s?(figures|numbers|officials|people|steps|measures|reasons|countries|departments|"
-    r"agencies|outlets|sources|articles|ways)\b|\b(and (what|why|how|who|when|where)|each side|both sides|"
-    r"according to the articles|how does .* work)\b"
+    r"agencies|outlets|sources|articles|ways)\b|\b(and (what|why|how|who|when|where))\b"
 )
+_SUMMARY = re.compile(r"^(please )?(summari[sz]e|give (me )?(a |an )?(summary|overview|recap)|recap)\b")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")  # "in 2018 and 2021", "from 2022 to 2023": one answer per year
-_OPINION = re.compile(r"\b(sum up|summed up|describe|characteri[sz]e|react|respond|think|feel|view)\b")
+_OPINION = re.compile(r"\b(describe|characteri[sz]e|react|respond|think|feel|view)\b")
 _MONEY = re.compile(r"\b(money|cost|costs|funding|fund|budget|spend|spent|paid|pay|price|dollars?|grant)\b")
-_FILLER_TERMS = frozenset({"say", "said", "tell", "told", "mani", "much"})
+_PERCENT = re.compile(r"\b(percentage|percent|share|proportion|fraction|portion)\b")
+_FILLER_TERMS = frozenset({"say", "said", "tell", "told", "mani", "much", "name"})
 _SPEECH = re.compile(
     r"\b(say|says|said|saying|tell|tells|told|stated|states that|comment|commented|comments|remarked|described|"
     r"called it|added|noted|acknowledged|warned|stressed|urged|announced|quoted|asked)\b"
@@ -50,35 +55,71 @@ _SPEECH = re.compile(
 _NAME = re.compile(
     r"\b(?:[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)+|[A-Z]{2,})(?:[\s-](?:[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)+|[A-Z]{2,}))*"
 )
+# A calendar date the asker adds ("(Question date: 2023-01-26.)", "as of January 26, 2023") says when the
+# question is asked; it is not a number the answer must contain.
+_FULL_DATE = re.compile(
+    rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b(?:{MONTH_NAMES})\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}\b"
+    rf"|\b\d{{1,2}} (?:{MONTH_NAMES}) \d{{4}}\b"
+)
+_DATE_NOTE = re.compile(rf"\((?:[^()]*?)(?:{_FULL_DATE.pattern})[^()]*\)")
+_WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how (many|much))\b", re.IGNORECASE)
+_HEAD_SKIP = frozenset({"DET", "NUM", "ADJ", "PROPN", "ADV", "PUNCT", "PART"})
 
 
 @dataclass(frozen=True)
 class QuestionProfile:
     text: str
-    kind: str  # who | when | where | how_many | say | why | what
+    kind: str  # who | when | where | how_many | say | why | summary | which | what
     names: tuple[str, ...]  # capitalised names the answer must be about
     numbers: frozenset[str]
     terms: frozenset[str]
     ordinals: frozenset[str] = frozenset()  # "second meeting" is not answered by the first
     money: bool = False  # "how much money" needs an amount of money, not any number
+    percent: bool = False  # "what percentage" needs a percentage
     wants_list: bool = False  # asks for several things: a longer answer is welcome
+    head: str = ""  # the X of "which X …" / "what is the name of the X …": the answer is an X
+
+
+def without_dates(question: str) -> str:
+    """The question without the calendar dates and relative times that only say *when* it is asked."""
+    text = _DATE_NOTE.sub(" ", question)
+    text = _FULL_DATE.sub(" ", text)
+    return " ".join(RELATIVE_DATE.sub(" ", text).split())
+
+
+def interrogative(question: str) -> str:
+    """The part that asks: quiz questions often set the scene first ("A lone ticket won the
+    jackpot. Where was it sold?") or put the question word inside ("… president of which country?")."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip()) if s]
+    asking = next((s for s in reversed(sentences) if s.rstrip().endswith("?")), sentences[-1] if sentences else "")
+    found = _WH_WORD.search(asking)
+    if not found or found.start() == 0:
+        return asking
+    return asking[found.start():]
 
 
 def profile(question: str) -> QuestionProfile:
+    core = without_dates(question) or question
+    kind = _kind(interrogative(core))
+    lower = core.lower()
     return QuestionProfile(
         text=question,
-        kind=_kind(question),
-        names=tuple(_names(question)),
-        numbers=frozenset(numbers(question)),
-        terms=frozenset(content_terms(question) - _FILLER_TERMS),
-        ordinals=frozenset(ordinals(question)),
-        money=_kind(question) == "how_many" and bool(_MONEY.search(question.lower())),
-        wants_list=bool(_LIST_QUESTION.search(question.lower())) or len(set(_YEAR.findall(question))) >= 2,
+        kind=kind,
+        names=tuple(_names(core)),
+        numbers=frozenset(numbers(core)),
+        terms=frozenset(content_terms(core) - _FILLER_TERMS),
+        ordinals=frozenset(ordinals(core)),
+        money=kind == "how_many" and bool(_MONEY.search(lower)),
+        percent=kind == "how_many" and bool(_PERCENT.search(lower)),
+        wants_list=bool(_LIST_QUESTION.search(lower)) or len(set(_YEAR.findall(core))) >= 2,
+        head=head_noun(interrogative(core)) if kind == "which" else "",
     )
 
 
 def _kind(question: str) -> str:
     q = question.lower().strip()
+    if _SUMMARY.match(q):
+        return "summary"
     speech = _SPEECH.search(q.lower()) or _OPINION.search(q.lower())
     if speech and re.match(r"(what|how) (did|does|do|has|have)\b", q):
         return "say"
@@ -91,7 +132,53 @@ def _kind(question: str) -> str:
             return word
     if re.search(r"\b(what|which) (year|month|day|date|time)\b", q):
         return "when"
+    if re.match(r"which\b", q) and head_noun(question):
+        return "which"
+    head = head_noun(question) if q.startswith("what") else ""
+    if head and (described_labels(head) or re.search(r"\bname of\b", q)):
+        return "which"  # "what company …", "what is the name of …" ask for a name; "what figures …" does not
     return "what"
+
+
+def head_noun(question: str) -> str:
+    """The noun the answer must be an instance of: "Which two Pac-12 schools …" -> "school",
+    "What is the name of the company …" -> "company"; "" when the question names no such noun.
+
+    Read off part-of-speech tags: after the question word, skip determiners, numbers and
+    modifiers to the first common noun; "name of (the) X" looks through to X."""
+    toks = tokens(question)
+    if not toks or toks[0].lemma not in ("which", "what", "who", "where", "when"):
+        return ""
+    rest = list(toks[1:])
+    if rest and rest[0].pos == "AUX":  # "What is the name of the X"; "What did …" asks about an action
+        if rest[0].lemma != "be":
+            return ""
+        rest = rest[1:]
+        if not rest or rest[0].pos != "DET":
+            return ""
+    head = ""
+    for i, tok in enumerate(rest):
+        if tok.pos == "NOUN":
+            head = tok.lemma
+            after = rest[i + 1 :]
+            if head == "name" and after and after[0].lemma == "of":
+                return head_noun_after(after[1:])
+            while after and after[0].pos == "NOUN":  # "which company CEO": the last noun of the compound
+                head, after = after[0].lemma, after[1:]
+            return head
+        if tok.pos not in _HEAD_SKIP:
+            return ""
+    return head
+
+
+def head_noun_after(toks: list[Token]) -> str:
+    """The first common noun after determiners and modifiers ("the new company" -> "company")."""
+    for tok in toks:
+        if tok.pos == "NOUN":
+            return tok.lemma
+        if tok.pos not in _HEAD_SKIP:
+            return ""
+    return ""
 
 
 def _names(question: str) -> list[str]:

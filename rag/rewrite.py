@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 
-from rag.names import person_names
+from rag.names import people, person_names
 
 _PRONOUN_PERSON = re.compile(r"\b(he|she|him|her|they|them)\b", re.IGNORECASE)
 _PRONOUN_POSSESSIVE = re.compile(r"\b(his|hers|their)\b", re.IGNORECASE)
 # "it", or "that"/"this" standing alone ("When did that happen?"), not as a determiner ("that point").
 _PRONOUN_THING = re.compile(r"\bit\b|\b(that|this)\b(?=\s*(\?|$|happen|mean|is|was|do|does|did))", re.IGNORECASE)
-_SURNAME_SUBJECT = re.compile(r"\b([A-Z][a-z]{2,}) (?:is|was|has|had|said|says|told|led|leads)\b")
 _AUX_QUESTION = re.compile(
     r"(?:why|when|where|how)\s+(?:did|does|do|was|were|is|are|has|have|had)\s+(.+)", re.IGNORECASE
 )
@@ -31,8 +30,8 @@ def needs_rewrite(question: str, history: list[dict[str, str]] | None) -> bool:
 def rule_based(question: str, history: list[dict[str, str]]) -> str:
     last_user = _last(history, "user")
     last_answer = _last(history, "assistant")
-    # "Who is Yu Haibin?" then "What did he say?": the person asked about; "Who led the
-    # delegation?" then "What did she say?": the person the answer named.
+    # "Who is Ada Lovelace?" then "What did she write?": the person asked about; "Who led the
+    # team?" then "What did she say?": the person the answer named.
     who_is = _WHO_IS.match(last_user)
     asked_about = person_names(who_is.group(1)) if who_is else []
     person = asked_about[0] if asked_about else _first_person(last_answer)
@@ -49,8 +48,8 @@ def rule_based(question: str, history: list[dict[str, str]]) -> str:
 
 
 def _topic(question: str) -> str:
-    """What an earlier question was about: its clause ("China suspend cooperation") when it asked
-    about an action, else its object ("the U.S. delegation to Beijing")."""
+    """What an earlier question was about: its clause ("the council delay the vote") when it asked
+    about an action, else its object ("the trade mission to Canada")."""
     clause = _AUX_QUESTION.match(question.strip())
     if clause:
         return clause.group(1).rstrip("?").strip()
@@ -63,8 +62,5 @@ def _last(history: list[dict[str, str]], role: str) -> str:
 
 
 def _first_person(text: str) -> str | None:
-    names = person_names(text)
-    if names:
-        return names[0]
-    subject = _SURNAME_SUBJECT.search(text)  # "Daskal is leading …": a surname as the subject
-    return subject.group(1) if subject else None
+    names = person_names(text) or people(text)  # a full name, else a surname the model takes for a person
+    return names[0] if names else None

@@ -66,3 +66,13 @@ def numbers(text: str) -> set[str]:
 def defang(text: str) -> str:
     """'[7]' inside a document is text, not a citation: show it as '(7)' so it cannot become one."""
     return _BRACKETED_NUMBER.sub(r"(\1)", text)
+
+
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{2,40}(?:, [A-Z][a-z]+\.? \d{1,2}, \d{4})?(?: \([^)]{2,40}\))? [—–-] (?=[A-Z“\"])"
+)
+
+
+def without_dateline(sentence: str) -> str:
+    """'LONDON (AP) — British and …' -> 'British and …': the place and outlet are in the citation."""
+    return _DATELINE.sub("", sentence, count=1)

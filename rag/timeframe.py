@@ -67,11 +67,16 @@ def preferred_window(question: str, as_of: date | None, recent_days: int = RECEN
     """
     if as_of is None:
         return None
+    return time_expression(question, as_of) or TimeWindow(as_of - timedelta(days=recent_days - 1), as_of)
+
+
+def time_expression(question: str, as_of: date) -> TimeWindow | None:
+    """The window of the question's first time expression ("this week", "in March"), if it has one."""
     for match in _EXPRESSION.finditer(question):
         window = _resolve(match, question, as_of)
         if window is not None:
             return window
-    return TimeWindow(as_of - timedelta(days=recent_days - 1), as_of)
+    return None
 
 
 def _resolve(m: re.Match[str], question: str, as_of: date) -> TimeWindow | None:

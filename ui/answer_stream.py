@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 
 from rag.api import History, Rag
 from rag.index.errors import RagError
@@ -39,7 +40,8 @@ class StreamFailed(Exception):
 class AnswerStream:
     """The events of one answer: `Retrieved`, then `TextDelta`s, then one `Answer`."""
 
-    def __init__(self, rag: Rag, question: str, history: History, options: AnswerOptions) -> None:
+    def __init__(self, rag: Rag, question: str, history: History, options: AnswerOptions,
+                 as_of: date | None = None) -> None:
         loop = asyncio.get_running_loop()
         self._events: asyncio.Queue[object] = asyncio.Queue()
         self._abandon = threading.Event()
@@ -54,7 +56,7 @@ class AnswerStream:
         def retrieved(passages: list[Passage]) -> None:
             put(Retrieved(passages, round((time.perf_counter() - started) * 1000, 1)))
 
-        pump(lambda: rag.ask_stream(question, history, options=options, on_retrieved=retrieved),
+        pump(lambda: rag.ask_stream(question, history, options=options, on_retrieved=retrieved, as_of=as_of),
              put, self._abandon)
 
     async def start(self) -> Retrieved:

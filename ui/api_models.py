@@ -5,6 +5,7 @@ Pydantic models rather than dicts so `/docs` documents every field and FastAPI v
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +22,7 @@ class AskRequest(BaseModel):
     question: str = ""
     history: list[HistoryMessage] = Field(default_factory=list, max_length=100)
     stream: bool = Field(False, description="Server-sent events: retrieval, delta…, citations, done")
+    as_of: date | None = Field(None, description="the date the question is asked on (ISO); default today")
 
 
 class SourceRefOut(BaseModel):

@@ -69,7 +69,7 @@ def api_router(rag: Rag) -> APIRouter:
     async def ask(request: AskRequest) -> Response:
         """Answer a question from the articles, with citations; follow-ups use `history`."""
         history = [m.model_dump() for m in request.history]
-        stream = AnswerStream(rag, request.question, history, AnswerOptions())
+        stream = AnswerStream(rag, request.question, history, AnswerOptions(), as_of=request.as_of)
         try:
             retrieved = await stream.start()
         except RagError as exc:

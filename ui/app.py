@@ -25,6 +25,7 @@ from ui.chat import (
     Turn,
     citation,
     describe_filters,
+    parse_as_of,
     parse_filters,
     parse_ref,
     stream_turn,
@@ -75,6 +76,8 @@ def build_app(rag: Rag) -> gr.Blocks:
                     with gr.Row():
                         date_from = gr.Textbox(label="From date", placeholder="2024-01-01", elem_id="date-from")
                         date_to = gr.Textbox(label="To date", placeholder="2024-12-31", elem_id="date-to")
+                    as_of = gr.Textbox(label="Asked on (\"this week\" is that week; empty: today)",
+                                       placeholder="2024-01-30", elem_id="as-of")
             with gr.Column(scale=2, min_width=320):
                 panel = gr.HTML(
                     render.empty_panel_html(), js_on_load=PANEL_JS, elem_id="article-panel",
@@ -95,14 +98,14 @@ def build_app(rag: Rag) -> gr.Blocks:
         listing_outputs = [article_list, article_filter, outlet_filter]
         gr.on(
             [question.submit, ask_btn.click], handlers.ask,
-            inputs=[question, turns, *filter_inputs], outputs=[conversation, turns, question],
+            inputs=[question, turns, *filter_inputs, as_of], outputs=[conversation, turns, question],
             show_progress="hidden", concurrency_limit=16,
             trigger_mode="always_last",  # an Ask right after Stop runs once the stopped one ends
         )
         for button, text in zip(examples, EXAMPLE_QUESTIONS):
             filled = button.click(lambda t=text: t, outputs=question, queue=False, show_progress="hidden")
             filled.then(
-                handlers.ask, inputs=[question, turns, *filter_inputs],
+                handlers.ask, inputs=[question, turns, *filter_inputs, as_of],
                 outputs=[conversation, turns, question], show_progress="hidden", concurrency_limit=16,
                 trigger_mode="always_last",
             )
@@ -129,7 +132,7 @@ class _Handlers:
     # --- asking -------------------------------------------------------------------------------
     def ask(
         self, question: str, turns: list[Turn], article_ids: list[str] | None, outlets: list[str] | None,
-        date_from: str, date_to: str, request: gr.Request,
+        date_from: str, date_to: str, request: gr.Request, as_of: str = "",
     ) -> Iterator[tuple[str, list[Turn], Any]]:
         """Stream one answer into the conversation; the first update shows progress at once."""
         question = (question or "").strip()
@@ -138,6 +141,7 @@ class _Handlers:
             return
         try:
             filters = parse_filters(article_ids, outlets, date_from, date_to)
+            day = parse_as_of(as_of)
         except RagError as exc:
             gr.Warning(str(exc))
             return
@@ -148,7 +152,7 @@ class _Handlers:
             return self.stops.pressed_since(session, started)
 
         box: Any = ""  # empty the question box once; later updates must not wipe a new question
-        for current in stream_turn(self.rag, list(turns or []), question, filters, stop=pressed):
+        for current in stream_turn(self.rag, list(turns or []), question, filters, stop=pressed, as_of=day):
             if pressed() == "clear":
                 return  # Clear already emptied the page; don't paint the old turns back
             current[-1].scope = scope

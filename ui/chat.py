@@ -72,6 +72,11 @@ def parse_filters(
     return None if found.is_empty() else found
 
 
+def parse_as_of(value: str | None) -> str | None:
+    """The page's "Asked on" field: an ISO date, or None (today) when empty."""
+    return _iso_date(value, "Asked-on")
+
+
 def _iso_date(value: str | None, label: str) -> str | None:
     value = (value or "").strip()
     if not value:
@@ -102,6 +107,7 @@ def stream_turn(
     question: str,
     filters: SearchFilter | None = None,
     stop: Callable[[], bool] = lambda: False,
+    as_of: str | None = None,
 ) -> Iterator[list[Turn]]:
     """Append a turn for `question` and yield the turn list after every change to it.
 
@@ -119,7 +125,7 @@ def stream_turn(
     events: queue.Queue[object] = queue.Queue()
     abandon = threading.Event()
     history = history_of(turns[:-1])
-    pump(lambda: rag.ask_stream(question, history, filters=filters), events.put, abandon)
+    pump(lambda: rag.ask_stream(question, history, filters=filters, as_of=as_of), events.put, abandon)
     try:
         while turn.pending:
             try:

@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer one question and print its sources")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the answer as the JSON `POST /api/ask` returns")
+    p.add_argument("--as-of", dest="as_of", default=None, metavar="DATE",
+                   help="the date the question is asked on, e.g. 2024-01-30 (default: today)")
     p.set_defaults(handler=_ask)
     p = sub.add_parser("articles", help="list the ingested articles, newest first")
     p.add_argument("--json", action="store_true", help="print the list as the JSON `GET /api/articles` returns")
@@ -72,7 +74,7 @@ def _ingest(args: argparse.Namespace, _: list[str]) -> int:
 def _ask(args: argparse.Namespace, _: list[str]) -> int:
     import rag
 
-    answer = rag.ask(args.question)
+    answer = rag.ask(args.question, as_of=args.as_of)
     if args.json:
         from ui.api_models import AskResponse
 

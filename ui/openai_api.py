@@ -92,7 +92,7 @@ def openai_router(rag: Rag) -> APIRouter:
             return error_response(400, "messages must include a user message (the question).", param="messages")
         options = AnswerOptions(use_llm=body.model == LLM_MODEL, temperature=body.temperature,
                                 max_tokens=body.max_tokens or body.max_completion_tokens)
-        stream = AnswerStream(rag, question, history, options)
+        stream = AnswerStream(rag, question, history, options, as_of=body.as_of)
         try:
             await stream.start()
         except RagError as exc:

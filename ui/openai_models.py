@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from openai.types import Model
@@ -41,6 +42,7 @@ class ChatCompletionRequest(BaseModel):
     temperature: float | None = Field(None, ge=0, le=2, description="passed to the LLM (news-rag-llm)")
     max_tokens: int | None = Field(None, ge=1, description="passed to the LLM (news-rag-llm)")
     max_completion_tokens: int | None = Field(None, ge=1, description="newer name for max_tokens")
+    as_of: date | None = Field(None, description="extra field: the date the question is asked on (ISO); default today")
 
 
 class RagChatCompletion(ChatCompletion):

@@ -52,6 +52,14 @@ def answer_text_html(text: str, turn: int, numbers: Sequence[int] = ()) -> str:
     return "".join(out)
 
 
+def highlight_span(body_html: str, span: str) -> str:
+    """Mark the short answer where the answer text leads with it (its first occurrence)."""
+    if not span:
+        return body_html
+    escaped = esc(span)
+    return body_html.replace(escaped, f'<mark class="short-answer">{escaped}</mark>', 1)
+
+
 def mode_badge(mode: str, model: str | None = None) -> str:
     """A small label saying whether a model wrote the answer or it was extracted verbatim."""
     if mode == "llm":
@@ -167,7 +175,8 @@ def turn_html(turn: Turn, index: int) -> str:
         if answer.notice:
             body.append(f'<div class="notice">⚠ {esc(answer.notice)}</div>')
         numbers = [c.number for c in answer.citations]
-        body.append(f'<div class="answer-text">{answer_text_html(answer.text, index, numbers)}</div>')
+        text_html = answer_text_html(answer.text, index, numbers)
+        body.append(f'<div class="answer-text">{highlight_span(text_html, answer.short_answer)}</div>')
         body.append(sources_html(answer.citations, index))
         body.append(details_html(answer))
         body.append(feedback_html(index, turn.feedback))

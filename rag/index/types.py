@@ -76,6 +76,7 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)  # what retrieval considered
     timings_ms: dict[str, float] = field(default_factory=dict)
     signals: dict[str, float] = field(default_factory=dict)  # evidence strength behind abstaining or not
+    short_answer: str = ""  # the answer span the text leads with (a name, date, number), shown highlighted
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,78 @@
+"""What kind of thing answers a question, and where that thing is in a sentence.
+
+who -> a person the question does not name; when -> a date; where -> a place; how many / how much
+-> a number, an amount of money or a percentage; "which X" -> an entity that is an X. The entity
+labels are the NER model's (OntoNotes). For "which X" the label is read off the model's own label
+descriptions ("ORG": "Companies, agencies, institutions"): X's stem in a description picks that
+label; otherwise any named thing may answer, and one the sentence calls an X is preferred.
+"""
+
+from __future__ import annotations
+
+from rag.names import Entity, described_labels, entities
+from rag.question import QuestionProfile
+from rag.text import content_terms, without_dateline, words
+
+_BY_KIND = {
+    "who": ("PERSON",),
+    "when": ("DATE", "TIME"),
+    "where": ("GPE", "LOC", "FAC"),
+    "how_many": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"),
+}
+# Labels of things with names: what "which X" asks for when no label's description names X.
+NAMED = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
+
+
+def wanted_labels(q: QuestionProfile) -> tuple[str, ...]:
+    """The entity labels an answer to `q` must carry; () when any sentence shape may answer."""
+    if q.kind == "how_many":
+        return ("MONEY",) if q.money else ("PERCENT",) if q.percent else _BY_KIND["how_many"]
+    if q.kind == "which" and q.head:
+        return labels_for_noun(q.head)
+    return _BY_KIND.get(q.kind, ())
+
+
+def labels_for_noun(noun: str) -> tuple[str, ...]:
+    """Entity labels whose description names what `noun` is: "company" -> ORG, "state" -> GPE;
+    any kind of name when no description does ("singer", "platform": the appositive decides)."""
+    return tuple(label for label in described_labels(noun) if label in NAMED) or NAMED
+
+
+def answer_span(sentence: str, q: QuestionProfile, labels: tuple[str, ...]) -> Entity | None:
+    """The entity of a wanted label that the question does not already name. For "which X" one
+    the sentence calls an X ("the singer Tracy Chapman", "Tidewater, the operator") comes first;
+    otherwise the first in the sentence."""
+    if not labels:
+        return None
+    asked = _plain_words(q.text)
+    sentence = without_dateline(sentence)  # "WASHINGTON —" is where the story was filed, not an answer
+    fitting = [e for e in entities(sentence) if e.label in labels and not _named_in_question(e, q, asked)]
+    if not fitting:
+        return None
+    if q.head:
+        called = [e for e in fitting if _called(sentence, e, q.head)]
+        if called:
+            return called[0]
+    return fitting[0]  # the first: news sentences put the subject (who did it) before the rest
+
+
+def _called(sentence: str, entity: Entity, head: str) -> bool:
+    """Is the entity named as an X: X just before it ("singer Tracy Chapman", "the company Acme")
+    or in an apposition just after it ("Acme, the company that …")?"""
+    before = words(sentence[max(0, entity.start - 40) : entity.start])[-3:]
+    after = words(sentence[entity.end : entity.end + 40])[:4]
+    stem = content_terms(head)
+    return bool(stem & content_terms(" ".join(before))) or (
+        sentence[entity.end : entity.end + 2].startswith(",") and bool(stem & content_terms(" ".join(after))))
+
+
+def _plain_words(text: str) -> set[str]:
+    """Lower-case words without dots or possessives: "U.S." and "US" are the same word."""
+    return {w.replace(".", "").removesuffix("'s") for w in text.lower().replace("’", "'").split()} | set(words(text))
+
+
+def _named_in_question(entity: Entity, q: QuestionProfile, asked: set[str]) -> bool:
+    """"Biden" in an answer to "What did Biden sign?" is the subject, not the answer."""
+    terms = content_terms(entity.text)
+    own = {w.strip(".,;:!?\"“”()") for w in _plain_words(entity.text)} - {""}
+    return (bool(terms) and terms <= q.terms) or (bool(own) and own <= {w.strip(".,;:!?\"“”()") for w in asked})
