@@ -58,6 +58,7 @@ def citations_out(citations: list[Citation]) -> list[CitationOut]:
 
 class AskResponse(BaseModel):
     text: str
+    short_answer: str = Field("", description="the answer span the text leads with (a name, date, number)")
     citations: list[CitationOut]
     abstained: bool
     mode: str
@@ -66,7 +67,8 @@ class AskResponse(BaseModel):
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
-        return cls(text=answer.text, citations=citations_out(answer.citations), abstained=answer.abstained,
+        return cls(text=answer.text, short_answer=answer.short_answer, citations=citations_out(answer.citations),
+                   abstained=answer.abstained,
                    mode=answer.mode, model=answer.model, notice=answer.notice)
 
 
