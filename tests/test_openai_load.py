@@ -20,26 +20,13 @@ import pytest
 
 from eval.metrics import percentile
 from rag.index.settings import Settings
+from tests.test_load import QUESTIONS as LOAD_QUESTIONS
 from tests.uvicorn_thread import running
 from ui.server import make_server
 
+# The load test's questions, then more, so each of the 32 clients asks its own.
 QUESTIONS = (
-    "Who led the U.S. delegation to Beijing?",
-    "What did Daskal say about cooperation?",
-    "When did the U.S.-China counternarcotics talks take place?",
-    "What are fentanyl precursors?",
-    "How many Americans die of drug overdoses each year?",
-    "What did China agree to do about fentanyl?",
-    "Which agencies were part of the delegation?",
-    "What did the Chinese Ministry of Public Security say?",
-    "Who is Jen Daskal?",
-    "Where were the talks held?",
-    "What happened at the San Francisco summit in November?",
-    "Why did China suspend cooperation on drugs in 2022?",
-    "What sanctions did the U.S. lift?",
-    "Did Xi Jinping attend the meeting?",
-    "What role does Mexico play in the fentanyl trade?",
-    "What is the working group supposed to do?",
+    *LOAD_QUESTIONS,
     "Who is Wang Xiaohong?",
     "What did Matt Miller call the decision?",
     "How many overdose deaths were there in 2022?",
