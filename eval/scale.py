@@ -104,7 +104,7 @@ def worker_query(index: Path, kind: str, count: int, answers: int) -> dict[str, 
         clear()
         ask.append(timed_ms(lambda q=q: rag.ask(q)))
     return {"first_retrieve_ms": round(first_ms, 1), "retrieve": latency(retrieve), "ask": latency(ask),
-            "query_embedding": latency(embed), "chunks_indexed": len(rag.retriever.snapshot().chunks)}
+            "query_embedding": latency(embed), "chunks_indexed": rag.retriever.snapshot().size}
 
 
 def gold_questions(count: int) -> list[str]:

@@ -146,8 +146,7 @@ class Rag:
 
     def article_passages(self, article_id: str) -> list[Passage]:
         """An article's committed chunks in reading order, for the side panel."""
-        chunks = self.retriever.snapshot().chunks
-        return [passage_from_chunk(c) for c in chunks if c.meta.get("article_id") == article_id]
+        return [passage_from_chunk(c) for c in self.retriever.article_chunks(article_id)]
 
     def validate(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():

@@ -4,6 +4,10 @@ llama-index's QueryFusionRetriever does RRF too, but it neither weights the retr
 mode nor reports each retriever's rank, which the chat page shows and the eval tunes; the fusion
 itself is ten lines, so it lives here. Near-duplicate passages (one wire story in several
 outlets) collapse into one hit that keeps every source.
+
+Nothing here holds the collection: the keyword side (BM25, chunk ids and filter fields by
+position) is the generation's saved, memory-mapped snapshot (`rag.index.keyword_files`), dense
+hits come from Chroma with their texts, and the texts of keyword-only hits are fetched by id.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import numpy as np
 
 from rag.dedupe import containment, shingles
 from rag.index.keyword import KeywordIndex
+from rag.index.keyword_files import open_snapshot
 from rag.index.manifest import Manifest
 from rag.index.protocols import ChunkReader, Embedder
 from rag.index.store import StoredChunk
@@ -33,13 +38,17 @@ class RetrievalConfig:
 
 @dataclass
 class Snapshot:
-    """The committed chunks of one manifest generation, with the BM25 index over them."""
+    """The committed chunks of one manifest generation: ids and filter fields by position, BM25."""
 
     generation: int
-    chunks: list[StoredChunk]
+    chunk_ids: np.ndarray
     position: dict[str, int]
     keyword: KeywordIndex
     fields: dict[str, np.ndarray]
+
+    @property
+    def size(self) -> int:
+        return len(self.chunk_ids)
 
 
 class HybridRetriever:
@@ -62,47 +71,56 @@ class HybridRetriever:
         return self._snapshot
 
     def _build_snapshot(self, generation: int) -> Snapshot:
-        committed = self.manifest.committed_versions()
-        chunks = [
-            c for c in self.store.all_chunks() if committed.get(str(c.meta.get("path"))) == c.meta.get("file_sha")
-        ]
-        chunks.sort(key=lambda c: (c.meta.get("article_id", ""), c.meta.get("position", 0)))
-        fields = {
-            key: np.array([str(c.meta.get(key, "")) for c in chunks], dtype=object)
-            for key in ("article_id", "outlet", "source", "date")
-        }
-        return Snapshot(
-            generation,
-            chunks,
-            {c.chunk_id: i for i, c in enumerate(chunks)},
-            KeywordIndex([f"{c.meta.get('title', '')}\n{c.text}" for c in chunks]),
-            fields,
-        )
+        saved = open_snapshot(self.manifest, self.store)
+        position = {cid: i for i, cid in enumerate(saved.chunk_ids.tolist())}
+        return Snapshot(saved.generation, saved.chunk_ids, position, saved.keyword, saved.fields)
+
+    def article_chunks(self, article_id: str) -> list[StoredChunk]:
+        """An article's committed chunks in reading order, fetched by id."""
+        snap = self.snapshot()
+        positions = np.flatnonzero(snap.fields["article_id"] == article_id)
+        return self.store.get([str(snap.chunk_ids[p]) for p in positions])
 
     def retrieve(self, question: str, k: int, filters: SearchFilter | None = None) -> list[Passage]:
         snap = self.snapshot()
         allowed = _filter_mask(snap, filters)
-        dense = self._dense(question, snap, allowed)
-        keyword = snap.keyword.search(question, self.config.candidates, allowed.astype(np.float32))
+        found: dict[int, StoredChunk] = {}
+        dense = self._dense(question, snap, allowed, found)
+        keyword = snap.keyword.search(question, self.config.candidates, allowed)
         fused = self._fuse(dense, [pos for pos, _ in keyword])
+        chunks = self._fetch(snap, [pos for pos, _, _ in fused], found)
         similarity = dict(dense)
         passages = [
-            passage_from_chunk(snap.chunks[pos], score, ranks, similarity.get(pos), fused_rank)
+            passage_from_chunk(chunks[pos], score, ranks, similarity.get(pos), fused_rank)
             for fused_rank, (pos, score, ranks) in enumerate(fused, start=1)
+            if pos in chunks
         ]
         return collapse_duplicates(passages, k, self.config.duplicate_containment)
 
-    def _dense(self, question: str, snap: Snapshot, allowed: np.ndarray) -> list[tuple[int, float]]:
-        """(chunk position, cosine) for the nearest committed chunks that pass the filter."""
-        if not snap.chunks:
+    def _fetch(self, snap: Snapshot, positions: list[int], found: dict[int, StoredChunk]) -> dict[int, StoredChunk]:
+        """Texts and metadata of these positions: dense hits came with theirs, the rest are read by id."""
+        missing = [p for p in positions if p not in found]
+        fetched = self.store.get([str(snap.chunk_ids[p]) for p in missing])
+        return found | {snap.position[c.chunk_id]: c for c in fetched}
+
+    def _dense(self, question: str, snap: Snapshot, allowed: np.ndarray,
+               found: dict[int, StoredChunk]) -> list[tuple[int, float]]:
+        """(chunk position, cosine) for the nearest committed chunks that pass the filter; their
+        chunks go into `found`."""
+        if not snap.size:
             return []
         hits = self.store.query(
             list(self.embed_query(question)),
-            n=min(len(snap.chunks), self.config.candidates * 2),
+            n=min(snap.size, self.config.candidates * 2),
             where=None if allowed.all() else {"article_id": {"$in": sorted(set(snap.fields["article_id"][allowed]))}},
         )
-        ranked = [(snap.position[c.chunk_id], sim) for c, sim in hits if c.chunk_id in snap.position]
-        return [(pos, sim) for pos, sim in ranked if allowed[pos]][: self.config.candidates]
+        ranked = []
+        for chunk, sim in hits:
+            pos = snap.position.get(chunk.chunk_id)
+            if pos is not None and allowed[pos]:
+                found[pos] = chunk
+                ranked.append((pos, sim))
+        return ranked[: self.config.candidates]
 
     def _fuse(
         self, dense: list[tuple[int, float]], keyword: list[int]
@@ -121,7 +139,7 @@ class HybridRetriever:
 
 
 def _filter_mask(snap: Snapshot, filters: SearchFilter | None) -> np.ndarray:
-    mask = np.ones(len(snap.chunks), dtype=bool)
+    mask = np.ones(snap.size, dtype=bool)
     if filters is None or filters.is_empty():
         return mask
     for key, wanted in (("article_id", filters.article_ids), ("outlet", filters.outlets), ("source", filters.sources)):
