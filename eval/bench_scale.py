@@ -41,7 +41,9 @@ _PIECES = re.compile(r"embedded ([\d,]+) word pieces: ([\d,]+)/s over the whole 
 
 # --- corpora (built from a local RealTime QA import, never committed) -----------------------------
 def short_passages(source: Path, out: Path, count: int = SHORT_PASSAGES, words: int = SHORT_WORDS) -> Path:
-    """One file per article: its front matter and its first paragraphs up to about `words` words."""
+    """One file per article: its front matter and its first whole sentences, about `words` words."""
+    from rag.text import split_sentences
+
     if out.is_dir() and len(list(out.iterdir())) == count:
         return out
     shutil.rmtree(out, ignore_errors=True)
@@ -51,15 +53,15 @@ def short_passages(source: Path, out: Path, count: int = SHORT_PASSAGES, words: 
         text = file.read_text(encoding="utf-8")
         header = _HEADER.match(text)
         body = text[header.end():] if header else text
+        paragraphs = [p.strip() for p in body.split("\n\n") if len(p.split()) >= 8]  # no lone datelines
         kept: list[str] = []
-        for paragraph in (p.strip() for p in body.split("\n\n")):
-            if len(paragraph.split()) >= 8:  # skip datelines and bylines standing alone
-                kept.append(paragraph)
-            if sum(len(p.split()) for p in kept) >= words:
+        for sentence in split_sentences(" ".join(paragraphs)):
+            if kept and sum(len(s.split()) for s in kept) + len(sentence.split()) > words:
                 break
+            kept.append(sentence.strip())
         if not kept:
             continue
-        (out / file.name).write_text((header.group(0) if header else "") + "\n\n".join(kept) + "\n", encoding="utf-8")
+        (out / file.name).write_text((header.group(0) if header else "") + " ".join(kept) + "\n", encoding="utf-8")
         made += 1
         if made == count:
             break

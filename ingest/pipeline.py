@@ -38,6 +38,7 @@ from rag.index.store import ChunkStore
 
 # Bump when cleaning or chunking changes what a file turns into: every file is then re-ingested.
 PIPELINE_VERSION = "5"
+FIRST_BATCH_CHUNKS = 64  # a small first batch starts the model while the reader fills the next ones
 
 
 @dataclass
@@ -117,7 +118,9 @@ def ingest_path(
         def parse(file: Path) -> _Outcome:
             return _parse(file, root, committed, chunker, fingerprint)
 
-        for file, outcome in _progress(read_ahead(files, parse), len(files), progress):
+        # Read ahead by up to two batches' worth of files, so the next batch is ready when one is written.
+        ahead = read_ahead(files, parse, depth=max(16, 2 * settings.ingest_batch_chunks // 8))
+        for file, outcome in _progress(ahead, len(files), progress):
             if on_file:
                 on_file(file.name)
             if outcome.error:
@@ -204,11 +207,13 @@ class _BatchWriter:
         self.committed, self.batch_chunks = committed, batch_chunks
         self.pending: list[_Parsed] = []
         self.pending_chunks = 0
+        self.first = True
 
     def add(self, parsed: _Parsed) -> None:
         self.pending.append(parsed)
         self.pending_chunks += len(parsed.nodes)
-        if self.pending_chunks >= self.batch_chunks:
+        if self.pending_chunks >= self.batch_chunks or (self.first and self.pending_chunks >= FIRST_BATCH_CHUNKS):
+            self.first = False
             self.flush()
 
     def flush(self) -> None:
