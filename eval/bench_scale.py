@@ -127,10 +127,9 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def table(report: dict[str, Any]) -> list[dict[str, Any]]:
+def table(report: dict[str, Any], short: int = SHORT_PASSAGES, long: int = LONG_ARTICLES) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for name, label in (("short", f"{SHORT_PASSAGES} short passages, one file each"),
-                        ("long", f"{LONG_ARTICLES} full-length articles")):
+    for name, label in (("short", f"{short} short passages, one file each"), ("long", f"{long} full-length articles")):
         runs = report.get("ingest", {}).get(name)
         if not runs:
             continue
@@ -196,6 +195,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="rag bench --scale", description=__doc__.splitlines()[0])
     parser.add_argument("--rtqa-corpus", type=Path, default=None, help="an imported RealTime QA corpus folder")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--short-passages", type=int, default=SHORT_PASSAGES)
+    parser.add_argument("--long-articles", type=int, default=LONG_ARTICLES)
     parser.add_argument("--skip", default="", help="comma-separated: short,long,kill")
     parser.add_argument("--scale-report", type=Path, default=REPO / "eval" / "reports" / "scale" / "scale-onnx.json")
     parser.add_argument("--plain-index", default="", help="SIZE=DIR,...: plain llama-index stores (plain-from-ours)")
@@ -213,8 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"machine": machine(), "ingest": {}}
     path = args.out / "bench-scale.json"
     if args.rtqa_corpus:
-        corpora = {"short": lambda: short_passages(args.rtqa_corpus, work / "short-corpus"),
-                   "long": lambda: long_articles(args.rtqa_corpus, work / "long-corpus")}
+        corpora = {"short": lambda: short_passages(args.rtqa_corpus, work / "short-corpus", args.short_passages),
+                   "long": lambda: long_articles(args.rtqa_corpus, work / "long-corpus", args.long_articles)}
         for name, make in corpora.items():
             if name not in skip:
                 report["ingest"][name] = ingest_rows(name, make(), work, args.rounds)
@@ -227,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(report, indent=1))
     if "kill" not in skip and args.kill_trials > 0:
         report["crash"] = crash_trials(args.kill_trials, work / "kill")
-    report["rows"] = table(report)
+    report["rows"] = table(report, args.short_passages, args.long_articles)
     path.write_text(json.dumps(report, indent=1))
     print(format_rows(report["rows"]))
     print(f"\nwrote {path}")

@@ -19,6 +19,7 @@ from Chroma once, tokenised and written to the manifest (`backfill`).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -36,6 +37,8 @@ from rag.index.store import StoredChunk
 KEYWORD_DIR = "keyword"
 FIELDS = ("outlet", "source", "date")  # per-article filter fields, stored per chunk position
 KEEP_GENERATIONS = 2  # the newest folders kept: a reader may still have the previous one mapped
+
+log = logging.getLogger(__name__)
 
 
 class ChunkSource(Protocol):
@@ -88,7 +91,10 @@ def save_current(manifest: Manifest, source: ChunkSource | None = None) -> Keywo
         fields[name] = np.array([by_article.get(aid, ("",) * len(FIELDS))[i] for aid in article_ids.tolist()],
                                 dtype=str)
     snapshot = KeywordSnapshot(generation, chunk_ids, fields, keyword)
-    _save(snapshot, keyword_root(manifest))
+    try:
+        _save(snapshot, keyword_root(manifest))
+    except OSError as exc:  # e.g. a replica with a read-only index dir: serve from memory
+        log.warning("could not save the keyword index under %s: %s", keyword_root(manifest), exc)
     return snapshot
 
 
