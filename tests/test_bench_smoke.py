@@ -92,5 +92,5 @@ def test_bench_scale_writes_rows_beside_llama_index(tmp_path: Path) -> None:
     assert len(passages) == 3 and all(len(p.read_text().split("---")[-1].split()) <= 90 for p in passages)
     figures = [row["figure"] for row in report["rows"]]
     whole = next(row for row in report["rows"] if "whole `rag ingest` process" in row["figure"])
-    assert whole["ours"] > 0 and whole["theirs"] > 0 and whole["ratio"] == round(whole["ours"] / whole["theirs"], 2)
+    assert whole["ours"] > 0 and whole["theirs"] > 0 and abs(whole["ratio"] - whole["ours"] / whole["theirs"]) < 0.02
     assert any("word pieces embedded per second" in figure for figure in figures)
