@@ -87,7 +87,7 @@ def worker_ingest(corpus: Path, index: Path, kind: str) -> dict[str, Any]:
     done = time.perf_counter()
     return {"files": report.files, "articles": report.articles, "chunks": report.chunks, "errors": len(report.errors),
             "setup_s": loaded - started, "ingest_s": done - loaded, "word_pieces": report.word_pieces,
-            "embed_s": report.embed_seconds}
+            "embed_s": report.embed_seconds, "keyword_s": report.keyword_seconds}
 
 
 def worker_query(index: Path, kind: str, count: int, answers: int) -> dict[str, Any]:
@@ -189,6 +189,7 @@ def run_size(size: int, args: argparse.Namespace, previous: dict[int, dict[str, 
         "ingest_chunks_per_s": round(row["chunks"] / row["ingest_s"], 1),
         "ingest_word_pieces_per_s": round(row["word_pieces"] / row["ingest_s"]) if row.get("word_pieces") else None,
         "embedder_word_pieces_per_s": round(row["word_pieces"] / row["embed_s"]) if row.get("embed_s") else None,
+        "keyword_index_s": round(row.get("keyword_s", 0.0), 2),
         "ingest_wall_s": round(ingest["wall_s"], 2),
         "ingest_peak_rss_mb": round(ingest["peak_rss_mb"], 1),
         "index_mb": round(dir_bytes(index) / 2**20, 1),

@@ -52,6 +52,7 @@ class IngestReport:
     seconds: float = 0.0
     word_pieces: int = 0  # fed to the embedding model in this run
     embed_seconds: float = 0.0  # of `seconds`, inside the embedder
+    keyword_seconds: float = 0.0  # of `seconds`, building and saving the BM25 index of the new generation
 
     def summary(self) -> str:
         line = (
@@ -132,7 +133,9 @@ def ingest_path(
         writer.flush()
         if path.is_dir():
             report.removed = _remove_missing(root, {str(f.absolute()) for f in files}, manifest, store)
+        keyword_started = time.perf_counter()
         open_snapshot(manifest, store)  # the keyword index of this generation, saved for readers
+        report.keyword_seconds = time.perf_counter() - keyword_started
         pieces, seconds = _embed_stats(embedder)
         report.word_pieces, report.embed_seconds = pieces - stats_before[0], seconds - stats_before[1]
     finally:
