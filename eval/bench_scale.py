@@ -153,11 +153,12 @@ def table(report: dict[str, Any], short: int = SHORT_PASSAGES, long: int = LONG_
     for r in report.get("scale_rows", []):
         size = r["chunks"]
         theirs_row = plain.get(str(r["target_chunks"]), {})
-        rows.append({"figure": f"first retrieve in a fresh process, {size:,} chunks", "unit": "ms",
+        embedder = "" if r["embedder"] == "onnx" else f" ({r['embedder']} stand-in embedder)"
+        rows.append({"figure": f"first retrieve in a fresh process, {size:,} chunks{embedder}", "unit": "ms",
                      "ours": r["first_retrieve_ms"], "theirs": theirs_row.get("first_retrieve_ms"), "ratio": None})
-        rows.append({"figure": f"fresh query process peak RSS, {size:,} chunks", "unit": "MB",
-                     "ours": r["query_peak_rss_mb"], "theirs": theirs_row.get("peak_rss_mb"), "ratio": None})
-        rows.append({"figure": f"warm retrieval p50 / p95, {size:,} chunks", "unit": "ms",
+        rows.append({"figure": f"fresh process RSS after its first query, {size:,} chunks{embedder}", "unit": "MB",
+                     "ours": r.get("first_query_rss_mb"), "theirs": theirs_row.get("peak_rss_mb"), "ratio": None})
+        rows.append({"figure": f"warm retrieval p50 / p95, {size:,} chunks{embedder}", "unit": "ms",
                      "ours": f"{r['retrieve']['p50_ms']} / {r['retrieve']['p95_ms']}",
                      "theirs": theirs_row.get("warm_p50_ms"), "ratio": None})
     crash = report.get("crash")
@@ -198,10 +199,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--short-passages", type=int, default=SHORT_PASSAGES)
     parser.add_argument("--long-articles", type=int, default=LONG_ARTICLES)
     parser.add_argument("--skip", default="", help="comma-separated: short,long,kill")
-    parser.add_argument("--scale-report", type=Path, default=REPO / "eval" / "reports" / "scale" / "scale-onnx.json")
+    parser.add_argument("--scale-report", type=Path, nargs="*",
+                        default=[REPO / "eval" / "reports" / "scale" / "scale-onnx.json"])
     parser.add_argument("--plain-index", default="", help="SIZE=DIR,...: plain llama-index stores (plain-from-ours)")
     parser.add_argument("--question", default="Who led the U.S. delegation to Beijing?")
     parser.add_argument("--kill-trials", type=int, default=20)
+    parser.add_argument("--crash-summary", type=Path, default=None,
+                        help="with --kill-trials 0: the JSON `python -m eval.reliability` printed last")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     return parser.parse_args(argv)
 
@@ -211,8 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     skip = {s for s in args.skip.split(",") if s}
     args.out.mkdir(parents=True, exist_ok=True)
     work = args.out / "work"
-    report: dict[str, Any] = {"machine": machine(), "ingest": {}}
     path = args.out / "bench-scale.json"
+    earlier = json.loads(path.read_text()) if path.exists() else {}
+    report: dict[str, Any] = {"machine": machine(), "ingest": {}}
+    for name in ("short", "long"):  # a skipped corpus keeps the rows of the last run written here
+        if name in skip and name in earlier.get("ingest", {}):
+            report["ingest"][name] = earlier["ingest"][name]
     if args.rtqa_corpus:
         corpora = {"short": lambda: short_passages(args.rtqa_corpus, work / "short-corpus", args.short_passages),
                    "long": lambda: long_articles(args.rtqa_corpus, work / "long-corpus", args.long_articles)}
@@ -220,14 +228,20 @@ def main(argv: list[str] | None = None) -> int:
             if name not in skip:
                 report["ingest"][name] = ingest_rows(name, make(), work, args.rounds)
                 path.write_text(json.dumps(report, indent=1))
-    if args.scale_report.exists():
-        report["scale_rows"] = json.loads(args.scale_report.read_text())["rows"]
+    for scale_report in args.scale_report:
+        if scale_report.exists():
+            report.setdefault("scale_rows", []).extend(json.loads(scale_report.read_text())["rows"])
+    report["plain_first_retrieve"] = earlier.get("plain_first_retrieve", {})
     for spec in filter(None, args.plain_index.split(",")):
         size, folder = spec.split("=", 1)
         report.setdefault("plain_first_retrieve", {})[size] = plain_first_retrieve(Path(folder), args.question)
         path.write_text(json.dumps(report, indent=1))
     if "kill" not in skip and args.kill_trials > 0:
         report["crash"] = crash_trials(args.kill_trials, work / "kill")
+    elif args.crash_summary:
+        report["crash"] = json.loads(args.crash_summary.read_text())["crash"]["summary"]
+    elif "crash" in earlier:
+        report["crash"] = earlier["crash"]
     report["rows"] = table(report, args.short_passages, args.long_articles)
     path.write_text(json.dumps(report, indent=1))
     print(format_rows(report["rows"]))
