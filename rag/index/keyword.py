@@ -68,16 +68,22 @@ class KeywordIndex:
         term_parts: list[np.ndarray] = []
         lengths: list[int] = []
         for tokens in rows:
-            term_parts.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), np.int64, len(tokens)))
+            term_parts.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), np.int32, len(tokens)))
             lengths.append(len(tokens))
         size = len(lengths)
         doc_len = np.asarray(lengths, dtype=np.float32)
         if not vocab:
             return cls(vocab, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32), size)
-        terms = np.concatenate(term_parts)
-        owners = np.repeat(np.arange(size, dtype=np.int64), lengths)
-        keys, tf = np.unique(terms * size + owners, return_counts=True)  # sorted by term, then chunk
+        keys = np.concatenate(term_parts).astype(np.int64)  # term * size + chunk: sorts by term, then chunk
+        del term_parts
+        keys *= size
+        keys += np.repeat(np.arange(size, dtype=np.int64), lengths)
+        keys.sort()  # in place: no second copy of the largest array
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        tf = np.diff(np.append(starts, len(keys))).astype(np.float32)
+        keys = keys[starts]
         term, docs = keys // size, (keys % size).astype(np.int32)
+        del keys
         df = np.bincount(term, minlength=len(vocab))
         idf = np.log1p((size - df + 0.5) / (df + 0.5)).astype(np.float32)
         norm = K1 * (1 - B + B * doc_len / max(float(doc_len.mean()), 1e-9))
