@@ -183,6 +183,14 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def crash_summary_from_log(log: Path) -> dict[str, Any]:
+    """The summary line `python -m eval.reliability` prints, `{"crash": {...}}`, from its output."""
+    lines = [line for line in log.read_text().splitlines() if line.startswith('{"crash"')]
+    if not lines:
+        raise ValueError(f"{log}: no kill-trial summary line")
+    return dict(json.loads(lines[-1])["crash"])
+
+
 def crash_trials(trials: int, work: Path) -> dict[str, Any]:
     from eval.reliability import crash_figures
     from rag.index.embedding import get_embedder
@@ -205,7 +213,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--question", default="Who led the U.S. delegation to Beijing?")
     parser.add_argument("--kill-trials", type=int, default=20)
     parser.add_argument("--crash-summary", type=Path, default=None,
-                        help="with --kill-trials 0: the JSON `python -m eval.reliability` printed last")
+                        help="with --kill-trials 0: the output of a `python -m eval.reliability` run")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     return parser.parse_args(argv)
 
@@ -239,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     if "kill" not in skip and args.kill_trials > 0:
         report["crash"] = crash_trials(args.kill_trials, work / "kill")
     elif args.crash_summary:
-        report["crash"] = json.loads(args.crash_summary.read_text())["crash"]["summary"]
+        report["crash"] = crash_summary_from_log(args.crash_summary)
     elif "crash" in earlier:
         report["crash"] = earlier["crash"]
     report["rows"] = table(report, args.short_passages, args.long_articles)
