@@ -13,6 +13,7 @@ How a figure is taken lives in `eval.measure`, the processes it starts in `eval.
 the chart in `eval.bench_plot`.
 
     rag bench [--corpus data/corpus] [--gold eval/gold.jsonl] [--rounds 3] [--out eval/reports/bench]
+    rag bench --scale --rtqa-corpus DIR ...   # the corpus-scale rows: see eval/bench_scale.py
 """
 
 from __future__ import annotations
@@ -452,6 +453,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--scale" in argv:  # the corpus-scale rows (issue 11) have their own module
+        from eval.bench_scale import main as scale_main
+
+        return scale_main([a for a in argv if a != "--scale"])
     args = parse_args(argv)
     os.environ.update(
         {

@@ -5,6 +5,8 @@ what is left over from the previous measurement.
 
     python -m eval.bench_workers ingest-ours|ingest-theirs CORPUS INDEX
     python -m eval.bench_workers ask-theirs INDEX QUESTION
+    python -m eval.bench_workers plain-from-ours OUR_INDEX PLAIN_INDEX
+    python -m eval.bench_workers first-retrieve-theirs PLAIN_INDEX QUESTION
 """
 
 from __future__ import annotations
@@ -90,12 +92,58 @@ def worker_ask_theirs(index: Path, question: str) -> dict[str, Any]:
     return {"passages": len(nodes)}
 
 
+def worker_plain_from_ours(index: Path, out: Path) -> dict[str, Any]:
+    """llama-index's default store (JSON on disk) over our chunks and vectors, nothing re-embedded:
+    what a plain pipeline of the same size would load at start-up."""
+    from llama_index.core import Settings, StorageContext, VectorStoreIndex
+    from llama_index.core.embeddings import MockEmbedding
+    from llama_index.core.schema import TextNode
+
+    from rag.index.settings import load_settings
+    from rag.index.store import ChunkStore
+
+    plain_settings()
+    Settings.embed_model = MockEmbedding(embed_dim=384)  # never called: every node has its vector
+    collection = ChunkStore(load_settings(index_dir=index)).collection
+    nodes: list[TextNode] = []
+    for offset in range(0, collection.count(), 5000):
+        page = collection.get(include=["documents", "embeddings"], limit=5000, offset=offset)
+        vectors = page["embeddings"] if page["embeddings"] is not None else []
+        nodes += [TextNode(id_=i, text=d or "", embedding=[float(x) for x in e])
+                  for i, d, e in zip(page["ids"], page["documents"] or [], vectors)]
+    built = VectorStoreIndex(nodes, storage_context=StorageContext.from_defaults())
+    built.storage_context.persist(persist_dir=str(out))
+    return {"nodes": len(nodes)}
+
+
+def worker_first_retrieve_theirs(index: Path, question: str) -> dict[str, Any]:
+    """Fresh process: load the persisted plain index, first retrieve, then warm retrieval p50."""
+    import statistics
+
+    embedder = plain_embedder()
+    embedder.get_query_embedding("warm up")
+    started = time.perf_counter()
+    retriever = load_plain_index(index, embedder).as_retriever(similarity_top_k=THEIR_TOP_K)
+    retriever.retrieve(question)
+    first = time.perf_counter() - started
+    warm = []
+    for i in range(20):
+        t = time.perf_counter()
+        retriever.retrieve(f"{question} {i}")
+        warm.append(time.perf_counter() - t)
+    return {"first_retrieve_ms": round(first * 1000, 1), "warm_p50_ms": round(statistics.median(warm) * 1000, 1)}
+
+
 def run_worker(args: list[str]) -> int:
     kind, rest = args[0], args[1:]
     if kind == "ingest-ours":
         result = worker_ingest_ours(Path(rest[0]), Path(rest[1]))
     elif kind == "ingest-theirs":
         result = worker_ingest_theirs(Path(rest[0]), Path(rest[1]))
+    elif kind == "plain-from-ours":
+        result = worker_plain_from_ours(Path(rest[0]), Path(rest[1]))
+    elif kind == "first-retrieve-theirs":
+        result = worker_first_retrieve_theirs(Path(rest[0]), rest[1])
     elif kind == "ask-theirs":
         result = worker_ask_theirs(Path(rest[0]), rest[1])
     else:

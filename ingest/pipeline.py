@@ -1,10 +1,14 @@
 """`ingest_path`: a folder (or one file) in, an up-to-date index out, incrementally and crash-safely.
 
-Per file the order is: note the intent in the manifest, write the new version's chunks beside the
-old ones, delete the old version, commit the manifest row. Readers trust only committed
-(path, sha) pairs, so a kill at any point leaves the index answering from whole file versions, and
-the next run sweeps up the intent it finds. Files are embedded in batches across files and
-streamed to Chroma, so memory stays flat however large the folder is.
+Files are read, cleaned, chunked and tokenised for BM25 in a background thread (`read_ahead`)
+while the model embeds; chunks of many files are embedded and written together, one batch of
+about `RAG_INGEST_BATCH_CHUNKS` chunks at a time, so memory stays flat and Chroma sees one write
+per batch rather than one per file. Per batch the order is: note the intent for every file in
+the manifest, write the new versions' chunks beside the old ones, commit the batch's manifest
+rows (with their keyword tokens), delete the old versions, clear the intent. Readers trust only
+committed (path, sha) pairs, so a kill at any point leaves the index answering from whole file
+versions, and the next run sweeps up the intent it finds. At the end the BM25 index of the new
+generation is saved beside the manifest (`rag.index.keyword_files`).
 """
 
 from __future__ import annotations
@@ -15,22 +19,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from llama_index.core.schema import TextNode
 
 from ingest.article import Article
 from ingest.chunking import Chunker, ChunkingConfig, embed_text
 from ingest.clean import parse_page
 from ingest.errors import FileRejected, IngestError
+from ingest.read_ahead import read_ahead
 from ingest.readers import READABLE_SUFFIXES, read_page
 from rag.index.embedding import get_embedder
-from rag.index.manifest import FileRecord, Manifest
+from rag.index.keyword import keyword_text, tokenize
+from rag.index.keyword_files import chunk_row, open_snapshot
+from rag.index.manifest import Commit, FileRecord, Manifest
 from rag.index.protocols import ChunkWriter, Embedder
 from rag.index.settings import Settings
 from rag.index.store import ChunkStore
 
 # Bump when cleaning or chunking changes what a file turns into: every file is then re-ingested.
 PIPELINE_VERSION = "5"
-EMBED_BATCH_CHUNKS = 128
+FIRST_BATCH_CHUNKS = 64  # a small first batch starts the model while the reader fills the next ones
 
 
 @dataclass
@@ -42,13 +50,23 @@ class IngestReport:
     removed: int = 0  # gone from disk, their chunks deleted
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     seconds: float = 0.0
+    word_pieces: int = 0  # fed to the embedding model in this run
+    embed_seconds: float = 0.0  # of `seconds`, inside the embedder
+    keyword_seconds: float = 0.0  # of `seconds`, building and saving the BM25 index of the new generation
 
     def summary(self) -> str:
-        return (
+        line = (
             f"files: {self.files}, articles: {self.articles}, chunks: {self.chunks}, "
             f"skipped: {self.skipped}, removed: {self.removed}, errors: {len(self.errors)} "
             f"({self.seconds:.1f} s)"
         )
+        if self.word_pieces and self.seconds and self.embed_seconds:
+            line += (
+                f"\nembedded {self.word_pieces:,} word pieces: {self.word_pieces / self.seconds:,.0f}/s over the "
+                f"whole ingest, {self.word_pieces / self.embed_seconds:,.0f}/s inside the embedder "
+                f"({self.embed_seconds / self.seconds:.0%} of the time)"
+            )
+        return line
 
 
 @dataclass
@@ -59,6 +77,16 @@ class _Parsed:
     sha: str
     articles: list[tuple[str, Article, int]]
     nodes: list[TextNode]
+    keyword_tokens: list[list[str]]
+
+
+@dataclass
+class _Outcome:
+    """What reading one file gave: a new version to write, or an error, or nothing (unchanged)."""
+
+    source: str
+    parsed: _Parsed | None = None
+    error: str | None = None
 
 
 def ingest_path(
@@ -81,23 +109,45 @@ def ingest_path(
     try:
         _sweep_interrupted(manifest, store)
         embedder = embedder or get_embedder(settings)
-        writer = _BatchWriter(manifest, store, embedder, report)
+        stats_before = _embed_stats(embedder)
+        committed = manifest.committed_versions()
+        writer = _BatchWriter(manifest, store, embedder, report, committed, settings.ingest_batch_chunks)
         chunker = Chunker(chunking)
         fingerprint = _fingerprint(chunking, embedder)
         files = list(_discover(path, report))
-        for file in _progress(files, progress):
+
+        def parse(file: Path) -> _Outcome:
+            return _parse(file, root, committed, chunker, fingerprint)
+
+        # Read ahead by up to two batches' worth of files, so the next batch is ready when one is written.
+        ahead = read_ahead(files, parse, depth=max(16, 2 * settings.ingest_batch_chunks // 8))
+        for file, outcome in _progress(ahead, len(files), progress):
             if on_file:
                 on_file(file.name)
-            parsed = _parse(file, root, manifest, chunker, report, fingerprint)
-            if parsed:
-                writer.add(parsed)
+            if outcome.error:
+                report.errors.append((outcome.source, outcome.error))
+            elif outcome.parsed is None:
+                report.skipped += 1
+            else:
+                writer.add(outcome.parsed)
         writer.flush()
         if path.is_dir():
             report.removed = _remove_missing(root, {str(f.absolute()) for f in files}, manifest, store)
+        keyword_started = time.perf_counter()
+        open_snapshot(manifest, store)  # the keyword index of this generation, saved for readers
+        report.keyword_seconds = time.perf_counter() - keyword_started
+        pieces, seconds = _embed_stats(embedder)
+        report.word_pieces, report.embed_seconds = pieces - stats_before[0], seconds - stats_before[1]
     finally:
         manifest.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _embed_stats(embedder: Embedder) -> tuple[int, float]:
+    """(word pieces, seconds) the embedder has counted so far; (0, 0) for one that does not count."""
+    stats = getattr(embedder, "stats", None)
+    return (stats.word_pieces, stats.seconds) if stats is not None else (0, 0.0)
 
 
 def _discover(path: Path, report: IngestReport) -> Iterator[Path]:
@@ -123,99 +173,104 @@ def _fingerprint(chunking: ChunkingConfig, embedder: Embedder) -> bytes:
     return f"{PIPELINE_VERSION}|{chunking}|{vectors}".encode()
 
 
-def _parse(
-    file: Path, root: Path, manifest: Manifest, chunker: Chunker, report: IngestReport, fingerprint: bytes
-) -> _Parsed | None:
+def _parse(file: Path, root: Path, committed: dict[str, str], chunker: Chunker, fingerprint: bytes) -> _Outcome:
     """A file's version is its text plus the pipeline that read it, so either changing re-ingests it.
 
     The reader applies the size cap and the file checks before anything is hashed or held.
+    Runs in the read-ahead thread: it reads `committed` and touches nothing else shared.
     """
     key = str(file.absolute())
     source = _display_name(file, root)
     try:
         page = read_page(file)
     except FileRejected as exc:
-        report.errors.append((source, exc.reason))
-        return None
+        return _Outcome(source, error=exc.reason)
     sha = hashlib.sha256(page.text.encode() + fingerprint).hexdigest()
-    committed = manifest.files().get(key)
-    if committed and committed.sha == sha:
-        report.skipped += 1
-        return None
+    if committed.get(key) == sha:
+        return _Outcome(source)
     try:
         articles = parse_page(page.text, source, page.meta or None)
     except FileRejected as exc:
-        report.errors.append((source, exc.reason))
-        return None
+        return _Outcome(source, error=exc.reason)
     numbered = [(a, chunker.chunk(a, key, sha)) for a in articles]
     ids = [(nodes[0].metadata["article_id"] if nodes else "", a, len(nodes)) for a, nodes in numbered]
     nodes = [n for _, ns in numbered for n in ns]
     if not nodes:
-        report.errors.append((source, "skipped: no article text left after cleaning"))
-        return None
-    return _Parsed(key, str(root), source, sha, [t for t in ids if t[0]], nodes)
+        return _Outcome(source, error="skipped: no article text left after cleaning")
+    tokens = tokenize([keyword_text(str(n.metadata.get("title", "")), n.text) for n in nodes])
+    return _Outcome(source, _Parsed(key, str(root), source, sha, [t for t in ids if t[0]], nodes, tokens))
 
 
 class _BatchWriter:
-    """Embeds chunks in batches that span files, then writes and commits each file in order."""
+    """Embeds and writes the chunks of many files at once, committing them as one manifest batch."""
 
-    def __init__(self, manifest: Manifest, store: ChunkWriter, embedder: Embedder, report: IngestReport):
+    def __init__(self, manifest: Manifest, store: ChunkWriter, embedder: Embedder, report: IngestReport,
+                 committed: dict[str, str], batch_chunks: int):
         self.manifest, self.store, self.embedder, self.report = manifest, store, embedder, report
+        self.committed, self.batch_chunks = committed, batch_chunks
         self.pending: list[_Parsed] = []
+        self.pending_chunks = 0
+        self.first = True
 
     def add(self, parsed: _Parsed) -> None:
         self.pending.append(parsed)
-        if sum(len(p.nodes) for p in self.pending) >= EMBED_BATCH_CHUNKS:
+        self.pending_chunks += len(parsed.nodes)
+        if self.pending_chunks >= self.batch_chunks or (self.first and self.pending_chunks >= FIRST_BATCH_CHUNKS):
+            self.first = False
             self.flush()
 
     def flush(self) -> None:
-        nodes = [n for p in self.pending for n in p.nodes]
-        if not nodes:
-            return
-        vectors = self.embedder.get_text_embedding_batch([embed_text(n) for n in nodes])
-        for node, vector in zip(nodes, vectors):
-            node.embedding = vector
-        for parsed in self.pending:
-            self._write(parsed)
-        self.pending = []
+        """Write the new versions beside the old, commit them, then delete the old ones.
 
-    def _write(self, p: _Parsed) -> None:
-        """Write the new version beside the old, commit it, then delete the old one.
-
-        The pending row stays until the old version is gone, so a kill at any point is swept up
-        by the next run, and the committed version always has its chunks.
+        The pending rows stay until the old versions are gone, so a kill at any point is swept up
+        by the next run, and a committed version always has its chunks.
         """
-        self.manifest.begin(p.path, p.sha)
-        self.store.delete_version(p.path, p.sha)  # leftovers of a killed run of this same version
-        self.store.add(p.nodes)
-        record = FileRecord(p.path, p.root, p.source, p.sha, len(p.articles), len(p.nodes))
-        self.manifest.commit(record, p.articles, keep_pending=True)
-        self.store.delete_file(p.path, except_sha=p.sha)
-        self.manifest.clear_pending(p.path)
-        self.report.files += 1
-        self.report.articles += len(p.articles)
-        self.report.chunks += len(p.nodes)
+        batch, self.pending, self.pending_chunks = self.pending, [], 0
+        if not batch:
+            return
+        nodes = [n for p in batch for n in p.nodes]
+        vectors = np.asarray(self.embedder.get_text_embedding_batch([embed_text(n) for n in nodes]), np.float32)
+        self.manifest.begin([(p.path, p.sha) for p in batch])
+        self.store.add([n.node_id for n in nodes], vectors, [n.text for n in nodes], [n.metadata for n in nodes])
+        self.manifest.commit([_commit(p) for p in batch], keep_pending=True)
+        self.store.delete_older([(p.path, p.sha) for p in batch if p.path in self.committed])
+        self.manifest.clear_pending([p.path for p in batch])
+        for p in batch:
+            self.committed[p.path] = p.sha
+            self.report.files += 1
+            self.report.articles += len(p.articles)
+            self.report.chunks += len(p.nodes)
+
+
+def _commit(p: _Parsed) -> Commit:
+    record = FileRecord(p.path, p.root, p.source, p.sha, len(p.articles), len(p.nodes))
+    rows = [chunk_row(n.node_id, n.metadata, t) for n, t in zip(p.nodes, p.keyword_tokens)]
+    return Commit(record, p.articles, rows)
 
 
 def _sweep_interrupted(manifest: Manifest, store: ChunkWriter) -> None:
     """Finish what a killed run left: drop an uncommitted version, or the old one a commit replaced."""
     committed = manifest.committed_versions()
-    for path, sha in manifest.pending().items():
+    pending = manifest.pending()
+    for path, sha in pending.items():
         if path not in committed:
             store.delete_file(path)
         elif committed[path] == sha:
             store.delete_file(path, except_sha=sha)
         else:
             store.delete_version(path, sha)
-        manifest.clear_pending(path)
+    manifest.clear_pending(list(pending))
 
 
 def _remove_missing(root: Path, present: set[str], manifest: Manifest, store: ChunkWriter) -> int:
+    """Uncommit files gone from disk, then delete their chunks; a kill in between leaves only
+    uncommitted chunks with a pending row, which the next run's sweep deletes."""
     gone = [path for path in manifest.files(str(root)) if path not in present]
-    for path in gone:
-        manifest.begin(path, "")
-        store.delete_file(path)
-        manifest.forget(path)
+    if gone:
+        manifest.begin([(path, "") for path in gone])
+        manifest.forget(gone, keep_pending=True)
+        store.delete_files(gone)
+        manifest.clear_pending(gone)
     return len(gone)
 
 
@@ -226,9 +281,10 @@ def _display_name(file: Path, root: Path) -> str:
         return file.name
 
 
-def _progress(files: list[Path], enabled: bool | None) -> list[Path] | Iterator[Path]:
-    if enabled is False or len(files) < 20:
-        return files
+def _progress(items: Iterator[tuple[Path, _Outcome]], total: int,
+              enabled: bool | None) -> Iterator[tuple[Path, _Outcome]]:
+    if enabled is False or total < 20:
+        return items
     from tqdm import tqdm
 
-    return tqdm(files, desc="ingest", unit="file", disable=None if enabled is None else not enabled)
+    return iter(tqdm(items, total=total, desc="ingest", unit="file", disable=None if enabled is None else not enabled))

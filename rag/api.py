@@ -162,8 +162,7 @@ class Rag:
 
     def article_passages(self, article_id: str) -> list[Passage]:
         """An article's committed chunks in reading order, for the side panel."""
-        chunks = self.retriever.snapshot().chunks
-        return [passage_from_chunk(c) for c in chunks if c.meta.get("article_id") == article_id]
+        return [passage_from_chunk(c) for c in self.retriever.article_chunks(article_id)]
 
     def validate(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
@@ -236,13 +235,14 @@ class Rag:
 
     def _leads(self, passages: list[Passage], articles: int = 3) -> list[Passage]:
         """The opening chunk of each of the best `articles` retrieved articles."""
-        wanted = list(dict.fromkeys(p.article_id or p.source for p in passages))[:articles]
-        firsts: dict[str, Passage] = {}
-        for chunk in self.retriever.snapshot().chunks:
-            key = chunk.meta.get("article_id") or chunk.meta.get("source", "")
-            if key in wanted and key not in firsts:
-                firsts[key] = passage_from_chunk(chunk)
-        return [firsts.get(key) or next(p for p in passages if (p.article_id or p.source) == key) for key in wanted]
+        best: dict[str, Passage] = {}
+        for passage in passages:
+            best.setdefault(passage.article_id or passage.source, passage)
+        leads = []
+        for retrieved in list(best.values())[:articles]:
+            first = self.retriever.article_chunks(retrieved.article_id, limit=1) if retrieved.article_id else []
+            leads.append(passage_from_chunk(first[0]) if first else retrieved)
+        return leads
 
 
 def reference_date(as_of: date | str | None) -> date:

@@ -6,6 +6,11 @@ itself is ten lines, so it lives here. Near-duplicate passages (one wire story i
 outlets) collapse into one hit that keeps every source. Given the day a question is asked
 (`as_of`), chunks are regrouped into articles and articles from the question's time preferred
 (`rag.ranking`, `rag.timeframe`).
+
+Nothing here holds the collection: the keyword side (BM25 over chunks and over whole articles,
+chunk ids and filter fields by position) is the generation's saved, memory-mapped snapshot
+(`rag.index.keyword_files`), dense hits come from Chroma with their texts, and the texts of
+keyword-only hits are fetched by id.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 
 from rag.dedupe import containment, shingles
 from rag.index.keyword import KeywordIndex
+from rag.index.keyword_files import open_snapshot
 from rag.index.manifest import Manifest
 from rag.index.protocols import ChunkReader, Embedder
 from rag.index.store import StoredChunk
@@ -50,16 +56,20 @@ class RetrievalConfig:
 
 @dataclass
 class Snapshot:
-    """The committed chunks of one manifest generation, with the BM25 index over them."""
+    """One manifest generation's committed chunks: ids and filter fields by position, and BM25."""
 
     generation: int
-    chunks: list[StoredChunk]
+    chunk_ids: np.ndarray
     position: dict[str, int]
     keyword: KeywordIndex
     fields: dict[str, np.ndarray]
-    articles: list[str]  # article ids; an article's chunks are contiguous in `chunks`
-    spans: dict[str, tuple[int, int]]  # article id -> [start, end) in `chunks`
-    article_keyword: KeywordIndex  # BM25 over each article's title and whole text
+    articles: list[str]  # article ids; an article's chunks are contiguous positions
+    spans: dict[str, tuple[int, int]]  # article id -> [start, end) positions
+    article_keyword: KeywordIndex  # BM25 over each article's title and whole text, rows as `articles`
+
+    @property
+    def size(self) -> int:
+        return len(self.chunk_ids)
 
 
 class HybridRetriever:
@@ -82,26 +92,19 @@ class HybridRetriever:
         return self._snapshot
 
     def _build_snapshot(self, generation: int) -> Snapshot:
-        committed = self.manifest.committed_versions()
-        chunks = [
-            c for c in self.store.all_chunks() if committed.get(str(c.meta.get("path"))) == c.meta.get("file_sha")
-        ]
-        chunks.sort(key=lambda c: (c.meta.get("article_id", ""), c.meta.get("position", 0)))
-        fields = {
-            key: np.array([str(c.meta.get(key, "")) for c in chunks], dtype=object)
-            for key in ("article_id", "outlet", "source", "date")
-        }
-        articles, spans = _article_spans(fields["article_id"])
-        return Snapshot(
-            generation,
-            chunks,
-            {c.chunk_id: i for i, c in enumerate(chunks)},
-            KeywordIndex([f"{c.meta.get('title', '')}\n{c.text}" for c in chunks]),
-            fields,
-            articles,
-            spans,
-            KeywordIndex([_article_text(chunks[start:end]) for start, end in spans.values()]),
-        )
+        saved = open_snapshot(self.manifest, self.store)
+        position = {cid: i for i, cid in enumerate(saved.chunk_ids.tolist())}
+        spans = [saved.article_span(i) for i in range(len(saved.article_starts))]
+        articles = [str(saved.fields["article_id"][start]) for start, _ in spans]
+        return Snapshot(saved.generation, saved.chunk_ids, position, saved.keyword, saved.fields, articles,
+                        dict(zip(articles, spans)), saved.article_keyword)
+
+    def article_chunks(self, article_id: str, limit: int | None = None) -> list[StoredChunk]:
+        """An article's committed chunks in reading order (the first `limit`), fetched by id."""
+        snap = self.snapshot()
+        start, end = snap.spans.get(article_id, (0, 0))
+        end = end if limit is None else min(end, start + limit)
+        return self.store.get([str(cid) for cid in snap.chunk_ids[start:end]])
 
     def retrieve(self, question: str, k: int, filters: SearchFilter | None = None,
                  as_of: date | None = None) -> list[Passage]:
@@ -113,17 +116,20 @@ class HybridRetriever:
         """
         snap = self.snapshot()
         allowed = _filter_mask(snap, filters)
-        dense = self._dense(question, snap, allowed)
-        keyword = snap.keyword.search(question, self.config.candidates, allowed.astype(np.float32))
+        found: dict[int, StoredChunk] = {}
+        dense = self._dense(question, snap, allowed, found)
+        keyword = snap.keyword.search(question, self.config.candidates, allowed)
         articles = self.config.by_article and as_of is not None
         fused = self._fuse(dense, [pos for pos, _ in keyword],
                            self.config.article_rrf_k if articles else self.config.rrf_k)
         similarity = dict(dense)
         if articles:
             fused = self._by_article(question, snap, fused, allowed, as_of)
+        chunks = self._fetch(snap, [pos for pos, _, _ in fused], found)
         passages = [
-            passage_from_chunk(snap.chunks[pos], score, ranks, similarity.get(pos), fused_rank)
+            passage_from_chunk(chunks[pos], score, ranks, similarity.get(pos), fused_rank)
             for fused_rank, (pos, score, ranks) in enumerate(fused, start=1)
+            if pos in chunks
         ]
         return collapse_duplicates(passages, k, self.config.duplicate_containment)
 
@@ -154,7 +160,7 @@ class HybridRetriever:
         """(article id, BM25 score) over whole articles that have an allowed chunk, best first."""
         if self.config.article_keyword_weight <= 0 or not snap.articles:
             return []
-        mask = np.array([allowed[start:end].any() for start, end in snap.spans.values()], dtype=np.float32)
+        mask = np.array([allowed[start:end].any() for start, end in snap.spans.values()], dtype=bool)
         hits = snap.article_keyword.search(question, self.config.article_candidates, mask)
         return [(snap.articles[i], score) for i, score in hits]
 
@@ -164,26 +170,39 @@ class HybridRetriever:
         missing = [a for a in articles if a not in present]
         if not missing:
             return []
-        mask = np.zeros(len(snap.chunks), dtype=np.float32)
+        mask = np.zeros(snap.size, dtype=bool)
         for article in missing:
             start, end = snap.spans[article]
-            mask[start:end] = 1.0
+            mask[start:end] = True
         best: dict[str, int] = {}
         for pos, _ in snap.keyword.search(question, 3 * len(missing) + 10, mask):
             best.setdefault(str(snap.fields["article_id"][pos]), pos)
         return [(best[a], 0.0, (None, None)) for a in missing if a in best]
 
-    def _dense(self, question: str, snap: Snapshot, allowed: np.ndarray) -> list[tuple[int, float]]:
-        """(chunk position, cosine) for the nearest committed chunks that pass the filter."""
-        if not snap.chunks:
+    def _fetch(self, snap: Snapshot, positions: list[int], found: dict[int, StoredChunk]) -> dict[int, StoredChunk]:
+        """Texts and metadata of these positions: dense hits came with theirs, the rest are read by id."""
+        missing = [p for p in positions if p not in found]
+        fetched = self.store.get([str(snap.chunk_ids[p]) for p in missing])
+        return found | {snap.position[c.chunk_id]: c for c in fetched}
+
+    def _dense(self, question: str, snap: Snapshot, allowed: np.ndarray,
+               found: dict[int, StoredChunk]) -> list[tuple[int, float]]:
+        """(chunk position, cosine) for the nearest committed chunks that pass the filter; their
+        chunks go into `found`."""
+        if not snap.size:
             return []
         hits = self.store.query(
             list(self.embed_query(question)),
-            n=min(len(snap.chunks), self.config.candidates * 2),
+            n=min(snap.size, self.config.candidates * 2),
             where=None if allowed.all() else {"article_id": {"$in": sorted(set(snap.fields["article_id"][allowed]))}},
         )
-        ranked = [(snap.position[c.chunk_id], sim) for c, sim in hits if c.chunk_id in snap.position]
-        return [(pos, sim) for pos, sim in ranked if allowed[pos]][: self.config.candidates]
+        ranked = []
+        for chunk, sim in hits:
+            pos = snap.position.get(chunk.chunk_id)
+            if pos is not None and allowed[pos]:
+                found[pos] = chunk
+                ranked.append((pos, sim))
+        return ranked[: self.config.candidates]
 
     def _fuse(self, dense: list[tuple[int, float]], keyword: list[int], rrf_k: int) -> list[Fused]:
         """Weighted reciprocal-rank fusion: score = Σ w / (rrf_k + rank)."""
@@ -199,22 +218,8 @@ class HybridRetriever:
         return [(pos, scores[pos], (ranks[pos][0], ranks[pos][1])) for pos in best]
 
 
-def _article_spans(article_ids: np.ndarray) -> tuple[list[str], dict[str, tuple[int, int]]]:
-    """Article ids in chunk order and each one's [start, end) range (chunks are sorted by article)."""
-    spans: dict[str, tuple[int, int]] = {}
-    for pos, article in enumerate(article_ids):
-        start, _ = spans.get(article, (pos, pos))
-        spans[article] = (start, pos + 1)
-    return list(spans), spans
-
-
-def _article_text(chunks: list[StoredChunk]) -> str:
-    title = str(chunks[0].meta.get("title", "")) if chunks else ""
-    return "\n".join([title, *(c.text for c in chunks)])
-
-
 def _filter_mask(snap: Snapshot, filters: SearchFilter | None) -> np.ndarray:
-    mask = np.ones(len(snap.chunks), dtype=bool)
+    mask = np.ones(snap.size, dtype=bool)
     if filters is None or filters.is_empty():
         return mask
     for key, wanted in (("article_id", filters.article_ids), ("outlet", filters.outlets), ("source", filters.sources)):

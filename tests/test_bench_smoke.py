@@ -9,6 +9,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SAMPLE_CORPUS
 
 TWO_FILES = ("foxnews-us-china-fentanyl-talks-2024-01-30.txt", "china-us-talks-tackle-fentanyl-crisis-rewrite.txt")
@@ -70,3 +72,29 @@ def test_synthetic_chunks_are_distinct(tmp_path: Path) -> None:
     assert len(texts) == stats.files == 10
     assert len(set(texts)) == len(texts)
     assert stats.distinct_sentences / stats.sentences > 0.9
+
+
+def test_bench_scale_writes_rows_beside_llama_index(tmp_path: Path) -> None:
+    """`rag bench --scale` on three short passages cut from front-matter articles (kill trials off)."""
+    from eval.bench import main
+
+    source = tmp_path / "rtqa"
+    source.mkdir()
+    body = " ".join(f"The harbor council met on day {d} and agreed to review the ferry budget." for d in range(30))
+    for n in range(4):
+        (source / f"a{n}.txt").write_text(f"---\ntitle: Harbor story {n}\ndate: 2024-01-0{n + 1}\n---\n{body}\n")
+    out = tmp_path / "bench-scale"
+    args = ["--scale", "--rtqa-corpus", str(source), "--short-passages", "3", "--skip", "long", "--kill-trials", "0",
+            "--scale-report", str(tmp_path / "none.json"), "--out", str(out)]
+
+    assert main(args) == 0
+
+    report = json.loads((out / "bench-scale.json").read_text())
+    passages = sorted((out / "work" / "short-corpus").glob("*.txt"))
+    assert len(passages) == 3 and all(len(p.read_text().split("---")[-1].split()) <= 90 for p in passages)
+    figures = [row["figure"] for row in report["rows"]]
+    whole = next(row for row in report["rows"] if "whole `rag ingest` process" in row["figure"])
+    assert whole["ours"] > 0 and whole["theirs"] > 0
+    # each figure is rounded to 0.01 s, so a ratio over a time near 0.4 s may differ from it by ~2%
+    assert whole["ratio"] == pytest.approx(whole["ours"] / whole["theirs"], rel=0.05)
+    assert any("word pieces embedded per second" in figure for figure in figures)

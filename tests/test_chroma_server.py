@@ -124,6 +124,19 @@ def test_same_rag_answers_after_a_server_restart(chroma: tuple[ChromaServer, Set
     assert index_problems(settings) == []  # nothing lost across the restart
 
 
+def test_a_new_replica_reads_only_its_hits_from_the_server(chroma: tuple[ChromaServer, Settings],
+                                                          sample_rag: Rag) -> None:
+    from rag.index.manifest import Manifest
+    from rag.retrieval import HybridRetriever
+    from tests.test_keyword_files import CountingStore
+
+    store = CountingStore(chroma[1])
+    replica = HybridRetriever(store, Manifest(chroma[1].manifest_path), sample_rag.embedder)
+    passages = replica.retrieve(QUESTION, k=5)
+    assert passages and store.all_chunk_calls == 0
+    assert len(store.fetched_ids) <= replica.config.candidates < store.real.count()
+
+
 def test_server_down_is_a_clear_error(chroma: tuple[ChromaServer, Settings], rag: Rag) -> None:
     server, _ = chroma
     server.stop()
@@ -132,3 +145,71 @@ def test_server_down_is_a_clear_error(chroma: tuple[ChromaServer, Settings], rag
             rag.ask(QUESTION)
     finally:
         server.start()
+
+
+# --- replicas: two `rag serve` processes on one `chroma run` ---------------------------------------
+QUOKKA = ("Quokka census on Rottnest\n\nRangers counted 12,400 quokkas on Rottnest Island this spring, "
+          "the island authority said on Monday.\n")
+QUOKKA_QUESTION = "How many quokkas did rangers count on Rottnest Island?"
+
+
+def _replica(settings: Settings, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`rag serve` on a free port with the shared index dir and Chroma URL; waits for /api/health."""
+    import os
+
+    from tests.conftest import REPO
+
+    port = _free_port()
+    env = {**os.environ, "RAG_INDEX_DIR": str(settings.index_dir), "RAG_CHROMA_URL": str(settings.chroma_url)}
+    with log.open("ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--port", str(port)], cwd=REPO, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    while time.monotonic() - started < 120:
+        if proc.poll() is not None:
+            raise RuntimeError(f"rag serve exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/api/health", timeout=5).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("rag serve did not answer /api/health within 120 s")
+
+
+def _ask(url: str, question: str) -> dict:
+    response = httpx.post(f"{url}/api/ask", json={"question": question}, timeout=120)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.mark.slow
+def test_an_ingest_through_one_replica_is_answered_by_the_other(tmp_path: Path, sample_rag: Rag) -> None:
+    from ingest.pipeline import ingest_path
+
+    server = ChromaServer(tmp_path / "data", tmp_path / "chroma.log")
+    server.start()
+    replicas: list[subprocess.Popen[bytes]] = []
+    try:
+        settings = Settings(index_dir=tmp_path / "index", chroma_url=server.url)
+        ingest_path(SAMPLE_CORPUS, settings, embedder=sample_rag.embedder, progress=False)
+        (proc_a, a), (proc_b, b) = (_replica(settings, tmp_path / f"serve-{n}.log") for n in "ab")
+        replicas += [proc_a, proc_b]
+        assert "Daskal" in _ask(b, QUESTION)["text"]  # b has loaded its keyword snapshot
+        assert not any(c["source"] == "quokka.txt" for c in _ask(b, QUOKKA_QUESTION)["citations"])
+
+        upload = httpx.post(f"{a}/api/ingest", files=[("files", ("quokka.txt", QUOKKA.encode(), "text/plain"))],
+                            timeout=120)
+        assert upload.status_code == 200 and upload.json()["saved"] == ["quokka.txt"], upload.text
+
+        answer = _ask(b, QUOKKA_QUESTION)
+        assert "12,400" in answer["text"], answer
+        assert answer["citations"][0]["source"] == "quokka.txt", answer
+        assert index_problems(settings) == []
+    finally:
+        for proc in replicas:
+            proc.terminate()
+            proc.wait(timeout=30)
+        server.stop(signal.SIGKILL)

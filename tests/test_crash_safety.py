@@ -4,9 +4,11 @@ After each kill, a fresh `Rag` must answer from whole committed file versions on
 passage's (path, file_sha) is a committed manifest row); after the next ingest runs to the end
 there must be no duplicate, orphan or uncommitted chunk and no pending row.
 
-Kills are aimed at the write phase: the test watches the manifest's commit counter (read-only
-SQLite) and kills after a random number of commits plus a random delay, or, in some trials, at a
-random moment of the start-up and embedding phase. `run_trials` is also used by
+Kills are aimed at the write phase: the test watches the manifest (read-only SQLite) and kills
+after a random number of files have committed plus a random delay, or, in some trials, at a
+random moment of the start-up and embedding phase. Ingest commits files in batches; the killed
+runs use small batches (`KILL_BATCH_CHUNKS`) so a run has several and a kill can land in any.
+`run_trials` is also used by
 `eval/reliability.py`, which prints the figures quoted in docs/RELIABILITY.md.
 """
 
@@ -58,6 +60,7 @@ QUESTIONS = (
     "What did the railway committee discuss on day 3?",
 )
 KILL_DEADLINE_S = 240.0  # one killed run may not take longer than this
+KILL_BATCH_CHUNKS = 32  # RAG_INGEST_BATCH_CHUNKS of the killed runs: several batches per run
 POLL_S = 0.02
 # The one inconsistency seen after kills (core bug, see `test_kill_before_commit_then_revert...`):
 # the old version's chunks are deleted before the new version's manifest row commits.
@@ -69,7 +72,7 @@ class Trial:
     changed_files: int
     kill_plan: str  # "after N commits + X s" or "at X s (start-up/embedding)"
     killed_at_s: float = 0.0
-    commits_before_kill: int = 0
+    commits_before_kill: int = 0  # files committed by the killed run
     finished_before_kill: bool = False
     pending_after_kill: int = 0  # > 0: the kill landed between a file's begin and commit
     uncommitted_chunks_after_kill: int = 0  # chunks of versions the manifest does not vouch for
@@ -132,8 +135,9 @@ def fresh_chroma() -> None:
 def index_problems(settings: Any, *, allow_uncommitted: bool = False) -> list[str]:
     """Everything wrong between the manifest and the Chroma collection; [] when consistent.
 
-    Consistent means: no pending row, every chunk belongs to a committed (path, sha), and each
-    committed file has exactly `files.chunks` chunks (no duplicates, none missing).
+    Consistent means: no pending row, every chunk belongs to a committed (path, sha), each
+    committed file has exactly `files.chunks` chunks (no duplicates, none missing), and the
+    manifest's keyword rows (what BM25 is built from) are exactly the committed chunks.
     `allow_uncommitted` tolerates pending rows and uncommitted chunks (right after a kill, before
     the next ingest sweeps them), but still requires committed files to be whole.
     """
@@ -143,17 +147,23 @@ def index_problems(settings: Any, *, allow_uncommitted: bool = False) -> list[st
     manifest = Manifest(settings.manifest_path)
     try:
         files, pending = manifest.files(), manifest.pending()
+        keyword_ids = {row[0] for row in manifest.keyword_rows()[1]}
     finally:
         manifest.close()
     committed: Counter[str] = Counter()
     problems: list[str] = []
     stray = 0
+    committed_ids = set()
     for chunk in ChunkStore(settings).all_chunks():
         path, sha = chunk.meta.get("path"), chunk.meta.get("file_sha")
         if path in files and files[path].sha == sha:
             committed[path] += 1
+            committed_ids.add(chunk.chunk_id)
         else:
             stray += 1
+    if keyword_ids != committed_ids:
+        problems.append(f"keyword rows differ from the committed chunks: {len(keyword_ids - committed_ids)} "
+                        f"without a chunk, {len(committed_ids - keyword_ids)} chunks without a row")
     if stray and not allow_uncommitted:
         problems.append(f"{stray} chunk(s) of uncommitted or unknown file versions")
     if pending and not allow_uncommitted:
@@ -211,14 +221,14 @@ def answer_problems(settings: Any, embedder: Any, question: str) -> tuple[int, l
 
 
 # --- the killed run -------------------------------------------------------------------------------
-def _generation(manifest_path: Path) -> int:
-    """The manifest's commit counter, read without writing (the ingest may hold the lock)."""
+def _files_committed_since(manifest_path: Path, since: float) -> int:
+    """Files whose version was committed after `since` (wall clock), read without writing."""
     if not manifest_path.exists():
         return 0
     try:
         db = sqlite3.connect(f"file:{manifest_path}?mode=ro", uri=True, timeout=1)
         try:
-            row = db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+            row = db.execute("SELECT count(*) FROM files WHERE ingested_at >= ?", (since,)).fetchone()
         finally:
             db.close()
     except sqlite3.Error:
@@ -228,7 +238,8 @@ def _generation(manifest_path: Path) -> int:
 
 def start_ingest(folder: Path, index_dir: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1",
-           "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+           "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
+           "RAG_INGEST_BATCH_CHUNKS": str(KILL_BATCH_CHUNKS)}
     with log.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", "ui.cli", "ingest", str(folder)],
                                 cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -236,17 +247,17 @@ def start_ingest(folder: Path, index_dir: Path, log: Path) -> subprocess.Popen[b
 
 def kill_mid_ingest(folder: Path, settings: Any, rng: random.Random, trial: Trial, changed: int, log: Path) -> None:
     """Start `rag ingest`, SIGKILL it at a seeded random moment, record when."""
-    gen0 = _generation(settings.manifest_path)
+    since = time.time()
     target = rng.randint(0, max(1, changed - 1))
     delay = round(rng.uniform(0.0, 0.5), 3) if target else round(rng.uniform(1.0, 8.0), 3)
-    trial.kill_plan = f"after {target} commits + {delay} s" if target else f"at {delay} s (start-up/embedding)"
+    trial.kill_plan = f"after {target} files committed + {delay} s" if target else f"at {delay} s (start-up/embedding)"
     started = time.monotonic()
     proc = start_ingest(folder, settings.index_dir, log)
     try:
         if target:
-            while _generation(settings.manifest_path) < gen0 + target and proc.poll() is None:
+            while _files_committed_since(settings.manifest_path, since) < target and proc.poll() is None:
                 if time.monotonic() - started > KILL_DEADLINE_S:
-                    raise AssertionError(f"ingest made fewer than {target} commits in {KILL_DEADLINE_S} s")
+                    raise AssertionError(f"ingest committed fewer than {target} files in {KILL_DEADLINE_S} s")
                 time.sleep(POLL_S)
         deadline = time.monotonic() + delay
         while time.monotonic() < deadline and proc.poll() is None:
@@ -259,7 +270,7 @@ def kill_mid_ingest(folder: Path, settings: Any, rng: random.Random, trial: Tria
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=30)
-    trial.commits_before_kill = _generation(settings.manifest_path) - gen0
+    trial.commits_before_kill = _files_committed_since(settings.manifest_path, since)
 
 
 def run_trial(number: int, folder: Path, settings: Any, embedder: Any, rng: random.Random,
@@ -363,7 +374,7 @@ def test_kill_before_commit_then_revert_keeps_the_file(tmp_path: Path, sample_ra
         raise _Killed
 
     with monkeypatch.context() as patch:
-        patch.setattr(Manifest, "commit", killed)
+        patch.setattr(Manifest, "commit", killed)  # ingest commits each batch through this
         with pytest.raises(_Killed):
             ingest_path(folder, settings, embedder=sample_rag.embedder, progress=False)
     target.write_bytes(original)

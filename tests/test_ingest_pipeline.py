@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest.chunking import Chunker, embed_text, word_piece_counter
@@ -107,13 +108,12 @@ def test_interrupted_write_is_swept_and_not_visible(tmp_path: Path) -> None:
     ingest_path(folder, settings, progress=False)
     target = folder / "china-us-talks-tackle-fentanyl-crisis-rewrite.txt"
     manifest = Manifest(settings.manifest_path)
-    manifest.begin(str(target.absolute()), "f" * 64)  # a version that never committed
+    manifest.begin([(str(target.absolute()), "f" * 64)])  # a version that never committed
     from rag.api import Rag
 
     stray = Chunker().chunk(_one_article(), str(target.absolute()), "f" * 64)
-    for node in stray:
-        node.embedding = [0.0] * 383 + [1.0]
-    ChunkStore(settings).add(stray)
+    vectors = np.tile(np.array([0.0] * 383 + [1.0], np.float32), (len(stray), 1))
+    ChunkStore(settings).add([n.node_id for n in stray], vectors, [n.text for n in stray], [n.metadata for n in stray])
     passages = Rag(settings).retrieve("spring meeting in Washington", k=10)
     assert all(p.chunk_id not in {n.node_id for n in stray} for p in passages)
 

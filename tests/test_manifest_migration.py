@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ingest.pipeline import ingest_path
 from rag.api import Rag
-from rag.index.manifest import LEGACY_MANIFEST_FILE, MANIFEST_FILE, FileRecord, Manifest
+from rag.index.manifest import LEGACY_MANIFEST_FILE, MANIFEST_FILE, Commit, FileRecord, Manifest
 from rag.index.settings import Settings
 from tests.conftest import SAMPLE_CORPUS
 
@@ -34,7 +34,7 @@ def test_old_index_is_renamed_and_nothing_is_reingested(sample_index: Path, samp
 def test_an_existing_new_manifest_wins_over_a_stale_old_one(tmp_path: Path) -> None:
     record = FileRecord("/a.txt", "/", "a.txt", "sha-new", 1, 2)
     new = Manifest(tmp_path / MANIFEST_FILE)
-    new.commit(record, [])
+    new.commit([Commit(record, [])])
     new.close()
     (tmp_path / LEGACY_MANIFEST_FILE).write_bytes(b"stale")
 

@@ -4,6 +4,11 @@ A SQLite file (`manifest.sqlite3`) beside the Chroma index. Writing a file's chu
 separate steps, so the row is the commit point: queries only trust chunks whose (path, file_sha)
 matches a committed row, and a `pending` row records a file whose write began but did not commit,
 so the next ingest can sweep what a killed run left behind.
+
+Each committed chunk also has a row here with its keyword tokens, written in the same transaction
+as its file's row: the BM25 index (`rag.index.keyword_files`) is built from these rows, never by
+pulling the collection out of Chroma, and cannot disagree with what is committed. Ingest commits a
+batch of files per transaction (`begin`, `commit` and `clear_pending` take many files at once).
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, path TEXT NOT NULL, title TEXT, outlet TEXT, date TEXT,
     byline TEXT, source TEXT, chunks INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY, sha TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, path TEXT NOT NULL, article_id TEXT NOT NULL, position INTEGER NOT NULL,
+    tokens TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_by_path ON chunks (path);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 INSERT OR IGNORE INTO meta VALUES ('writer_pid', 0);
@@ -44,6 +53,16 @@ class ArticleFields(Protocol):
     date: str
     byline: str
     source: str
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """What the manifest keeps of a chunk: enough to build BM25 and to find an article's chunks."""
+
+    chunk_id: str
+    article_id: str
+    position: int
+    tokens: str  # keyword tokens, space-separated (`rag.index.keyword.tokenize`)
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,7 @@ class Manifest:
     def __init__(self, db_path: Path) -> None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         migrate_legacy_name(db_path)
+        self.path = db_path
         self._db = sqlite3.connect(db_path, timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -103,46 +123,85 @@ class Manifest:
     def pending(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT path, sha FROM pending").fetchall())
 
-    def begin(self, path: str, sha: str) -> None:
-        """Record intent before touching the index, so a crash leaves a trail to clean up."""
+    def begin(self, versions: Sequence[tuple[str, str]]) -> None:
+        """Record intent, (path, sha) per file, before touching the index: a crash leaves a trail."""
         with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?)", (path, sha))
+            db.executemany("INSERT OR REPLACE INTO pending VALUES (?, ?)", versions)
 
-    def commit(
-        self, record: FileRecord, articles: Sequence[tuple[str, ArticleFields, int]], keep_pending: bool = False
-    ) -> None:
-        """Make `record` the visible version of its file; `articles` is (article_id, article, chunks).
+    def commit(self, commits: Sequence[Commit], keep_pending: bool = False) -> None:
+        """Make each commit's record the visible version of its file, with its articles and chunks.
 
-        `keep_pending` leaves the intent row in place while the caller still has cleanup to do.
+        One transaction for the whole batch; `keep_pending` leaves the intent rows in place while
+        the caller still has cleanup to do.
         """
         with self._transaction() as db:
-            db.execute("DELETE FROM articles WHERE path = ?", (record.path,))
-            db.execute(
+            paths = [(c.record.path,) for c in commits]
+            db.executemany("DELETE FROM articles WHERE path = ?", paths)
+            db.executemany("DELETE FROM chunks WHERE path = ?", paths)
+            now = time.time()
+            db.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (*_record_row(record), time.time()),
+                [(*_record_row(c.record), now) for c in commits],
             )
             db.executemany(
                 "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (aid, record.path, a.title, a.outlet, a.date, a.byline, a.source, n)
-                    for aid, a, n in articles
+                    (aid, c.record.path, a.title, a.outlet, a.date, a.byline, a.source, n)
+                    for c in commits
+                    for aid, a, n in c.articles
                 ],
             )
+            db.executemany(
+                "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)",
+                [(k.chunk_id, c.record.path, k.article_id, k.position, k.tokens) for c in commits for k in c.chunks],
+            )
             if not keep_pending:
-                db.execute("DELETE FROM pending WHERE path = ?", (record.path,))
+                db.executemany("DELETE FROM pending WHERE path = ?", paths)
             _bump_generation(db)
 
-    def forget(self, path: str) -> None:
-        """Drop a file (removed from disk, or now rejected) from the committed set."""
+    def forget(self, paths: Sequence[str], keep_pending: bool = False) -> None:
+        """Drop files (removed from disk, or now rejected) from the committed set."""
+        rows = [(p,) for p in paths]
+        tables = ("files", "articles", "chunks") if keep_pending else ("files", "articles", "chunks", "pending")
         with self._transaction() as db:
-            db.execute("DELETE FROM files WHERE path = ?", (path,))
-            db.execute("DELETE FROM articles WHERE path = ?", (path,))
-            db.execute("DELETE FROM pending WHERE path = ?", (path,))
+            for table in tables:
+                db.executemany(f"DELETE FROM {table} WHERE path = ?", rows)
             _bump_generation(db)
 
-    def clear_pending(self, path: str) -> None:
+    def clear_pending(self, paths: Sequence[str]) -> None:
         with self._transaction() as db:
-            db.execute("DELETE FROM pending WHERE path = ?", (path,))
+            db.executemany("DELETE FROM pending WHERE path = ?", [(p,) for p in paths])
+
+    # --- the keyword rows ----------------------------------------------------------------------
+    def keyword_rows(self) -> tuple[int, list[tuple[str, str, str]], list[tuple[str, str, str, str]]]:
+        """(generation, (chunk_id, article_id, tokens) in reading order, (article_id, outlet, source, date)).
+
+        Read in one transaction, so the rows are exactly those of the generation returned.
+        """
+        with self._transaction() as db:
+            db.execute("BEGIN")
+            generation = int(db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+            rows = db.execute(
+                "SELECT chunk_id, article_id, tokens FROM chunks ORDER BY article_id, position"
+            ).fetchall()
+            articles = db.execute("SELECT article_id, outlet, source, date FROM articles").fetchall()
+        return generation, rows, articles
+
+    def files_without_chunk_rows(self) -> dict[str, str]:
+        """path -> sha of committed files with no keyword rows: indexes built before they existed."""
+        return dict(self._db.execute(
+            "SELECT path, sha FROM files WHERE chunks > 0 AND path NOT IN (SELECT DISTINCT path FROM chunks)"
+        ).fetchall())
+
+    def add_chunk_rows(self, sha_by_path: dict[str, str], rows: Sequence[tuple[str, ChunkRow]]) -> None:
+        """Backfill keyword rows (path, row) of files still committed at the given sha; no new generation."""
+        with self._transaction() as db:
+            current = self.committed_versions()
+            db.executemany(
+                "INSERT OR IGNORE INTO chunks VALUES (?, ?, ?, ?, ?)",
+                [(k.chunk_id, path, k.article_id, k.position, k.tokens) for path, k in rows
+                 if current.get(path) == sha_by_path.get(path)],
+            )
 
 
 def migrate_legacy_name(db_path: Path) -> None:
@@ -159,6 +218,15 @@ def migrate_legacy_name(db_path: Path) -> None:
             os.rename(f"{legacy}{suffix}", f"{db_path}{suffix}")
         except FileNotFoundError:
             pass
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One file version to commit: its row, its articles (article_id, article, chunks), its chunks."""
+
+    record: FileRecord
+    articles: Sequence[tuple[str, ArticleFields, int]]
+    chunks: Sequence[ChunkRow] = ()
 
 
 def _bump_generation(db: sqlite3.Connection) -> None:

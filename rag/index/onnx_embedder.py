@@ -18,8 +18,10 @@ import logging
 import os
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -184,6 +186,19 @@ def length_batches(lengths: list[int], size: int) -> list[list[int]]:
     return [order[i : i + size] for i in range(0, len(order), size)]
 
 
+@dataclass
+class EmbedStats:
+    """What this embedder has done: word pieces fed to the model and the seconds `embed` took."""
+
+    texts: int = 0
+    word_pieces: int = 0
+    seconds: float = 0.0
+
+    @property
+    def pieces_per_s(self) -> float:
+        return self.word_pieces / self.seconds if self.seconds else 0.0
+
+
 class OnnxMiniLMEmbedding(BaseEmbedding):
     """llama-index embedding for all-MiniLM-L6-v2 on onnxruntime; vectors are L2-normalised."""
 
@@ -197,6 +212,7 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
     _session: Any = PrivateAttr(default=None)
     _tokenizer: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _stats: EmbedStats = PrivateAttr(default_factory=EmbedStats)
 
     def __init__(self, **data: Any) -> None:
         data.setdefault("model_name", "sentence-transformers/all-MiniLM-L6-v2")
@@ -231,10 +247,20 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
         if not texts:
             return out
         session, tokenizer = self._runtime()
+        started = time.perf_counter()
         ids = [e.ids for e in tokenizer.encode_batch(texts)]
-        for batch in length_batches([len(i) for i in ids], self.session_batch_size):
+        lengths = [len(i) for i in ids]
+        for batch in length_batches(lengths, self.session_batch_size):
             out[batch] = self._run(session, [ids[i] for i in batch])
+        self._stats.texts += len(texts)
+        self._stats.word_pieces += sum(lengths)
+        self._stats.seconds += time.perf_counter() - started
         return out
+
+    @property
+    def stats(self) -> EmbedStats:
+        """Totals since this embedder was made (ingest reports its rate beside the whole run's)."""
+        return self._stats
 
     @staticmethod
     def _run(session: Any, rows: list[list[int]]) -> np.ndarray:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from llama_index.core.schema import BaseNode
+    import numpy as np
 
     from rag.index.store import StoredChunk
 
@@ -25,20 +25,30 @@ class Embedder(Protocol):
 
 
 class ChunkWriter(Protocol):
-    """The writes ingest makes: add a file version's chunks, delete old or partial versions."""
+    """The writes ingest makes: add chunks with their vectors, delete old or partial versions."""
 
-    def add(self, nodes: Sequence[BaseNode]) -> None: ...
+    def add(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str],
+            metas: Sequence[dict[str, Any]]) -> None: ...
 
     def delete_file(self, path: str, except_sha: str | None = None) -> None: ...
+
+    def delete_files(self, paths: Sequence[str]) -> None: ...
+
+    def delete_older(self, versions: Sequence[tuple[str, str]]) -> None: ...
 
     def delete_version(self, path: str, sha: str) -> None: ...
 
 
 class ChunkReader(Protocol):
-    """The reads retrieval makes: nearest chunks, every chunk, and a view of other writers."""
+    """The reads retrieval makes: nearest chunks, chunks by id, and a view of other writers.
+
+    `all_chunks` is only for a one-time backfill of an index built before keyword rows existed.
+    """
 
     def query(self, embedding: Sequence[float], n: int,
               where: dict[str, Any] | None) -> list[tuple[StoredChunk, float]]: ...
+
+    def get(self, ids: Sequence[str]) -> list[StoredChunk]: ...
 
     def all_chunks(self, where: dict[str, Any] | None = None, batch: int = 5000) -> list[StoredChunk]: ...
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
+import numpy as np
+
 from rag.index.errors import ConfigError, IndexMissingError, IndexUnavailableError
 from rag.index.settings import Settings
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
-    from llama_index.core.schema import BaseNode
 
 # Per-chunk metadata written at ingest; retrieval and the chat page read these keys.
 CHUNK_FIELDS = ("path", "file_sha", "article_id", "title", "outlet", "date", "byline", "source", "kind", "position")
@@ -72,12 +73,15 @@ class ChunkStore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._collection: Collection | None = None
+        self._batch_limit = 0
 
     @property
     def collection(self) -> Collection:
         if self._collection is None:
             with self.reachable():
-                self._collection = _client(self.settings).get_or_create_collection(
+                client = _client(self.settings)
+                self._batch_limit = int(client.get_max_batch_size())
+                self._collection = client.get_or_create_collection(
                     self.settings.collection,
                     configuration={"hnsw": {"space": "cosine"}},
                     embedding_function=None,
@@ -116,21 +120,63 @@ class ChunkStore:
         with self.reachable():
             return self.collection.count()
 
-    def add(self, nodes: Sequence[BaseNode]) -> None:
-        """Write embedded llama-index nodes through llama-index's own Chroma adapter."""
-        from llama_index.vector_stores.chroma import ChromaVectorStore
+    def add(
+        self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: Sequence[dict[str, Any]]
+    ) -> None:
+        """Write chunks with their vectors, as few calls as Chroma's batch limit allows.
 
-        ChromaVectorStore(chroma_collection=self.collection).add(list(nodes))
+        Written directly, not through llama-index's adapter, which would store each node again as
+        JSON in its metadata (twice the bytes, and a second serialisation per chunk).
+        """
+        with self.reachable():
+            collection = self.collection
+            step = self._batch_limit
+            for i in range(0, len(ids), step):
+                collection.add(
+                    ids=list(ids[i : i + step]),
+                    embeddings=vectors[i : i + step],
+                    documents=list(texts[i : i + step]),
+                    metadatas=[{k: m[k] for k in CHUNK_FIELDS if k in m} for m in metas[i : i + step]],
+                )
 
     def delete_file(self, path: str, except_sha: str | None = None) -> None:
         """Delete a file's chunks, optionally keeping one version of it."""
         where: dict[str, Any] = {"path": path}
         if except_sha is not None:
             where = {"$and": [{"path": path}, {"file_sha": {"$ne": except_sha}}]}
-        self.collection.delete(where=where)
+        with self.reachable():
+            self.collection.delete(where=where)
+
+    def delete_files(self, paths: Sequence[str]) -> None:
+        """Delete every chunk of these files, in one call per few hundred files."""
+        with self.reachable():
+            for i in range(0, len(paths), 500):
+                where: Any = {"path": {"$in": list(paths[i : i + 500])}}
+                self.collection.delete(where=where)
+
+    def delete_older(self, versions: Sequence[tuple[str, str]]) -> None:
+        """Keep only the given (path, sha) version of each file; one call per few hundred files."""
+        clauses: list[dict[str, Any]] = [{"$and": [{"path": p}, {"file_sha": {"$ne": s}}]} for p, s in versions]
+        with self.reachable():
+            for i in range(0, len(clauses), 200):
+                part = clauses[i : i + 200]
+                self.collection.delete(where=part[0] if len(part) == 1 else {"$or": part})
 
     def delete_version(self, path: str, sha: str) -> None:
-        self.collection.delete(where={"$and": [{"path": path}, {"file_sha": sha}]})
+        with self.reachable():
+            self.collection.delete(where={"$and": [{"path": path}, {"file_sha": sha}]})
+
+    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
+        """These chunks' texts and metadata (those still stored), in the order asked for."""
+        if not ids:
+            return []
+        with self.reachable():
+            page = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        found = {
+            cid: StoredChunk(cid, doc or "", dict(meta or {}))
+            for cid, doc, meta in zip(page["ids"], _included(page["documents"]), _included(page["metadatas"]))
+        }
+        return [found[cid] for cid in ids if cid in found]
 
     def query(
         self, embedding: Sequence[float], n: int, where: dict[str, Any] | None

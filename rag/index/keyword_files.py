@@ -1,0 +1,204 @@
+"""The keyword side of one manifest generation, saved in `<index dir>/keyword/gen-<N>/`.
+
+Why on disk: the first query of a fresh process (a `rag serve` replica, a `rag ask`) used to pull
+every chunk out of Chroma and build BM25 in memory (16 s and 1.5 GB at 100k chunks). Now ingest
+builds the index from the manifest's token rows at the end of each run and saves it with the
+chunk ids and filter fields by position; a reader memory-maps the folder of the generation it
+sees. A reader that finds no folder for its generation (an ingest is still running, or was
+killed) builds it from the token rows, which are committed with the manifest and so always
+match it, and saves it for the next process. Chunk texts stay in Chroma: retrieval fetches them
+for its hits only.
+
+The same folder holds a second BM25 over whole articles (`rag.ranking` fuses it into the article
+score), built from the same token rows: an article's chunks are contiguous in position order, so
+each article is one span of rows.
+
+Where it lives with a Chroma server (`RAG_CHROMA_URL`): beside the manifest in `RAG_INDEX_DIR`,
+which replicas already share, since the manifest is what decides which chunks are committed.
+
+Indexes made before token rows existed get them on first open: their committed chunks are read
+from Chroma once, tokenised and written to the manifest (`backfill`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.index.keyword import KeywordIndex, keyword_text, tokenize
+from rag.index.manifest import ChunkRow, Manifest
+from rag.index.store import StoredChunk
+
+KEYWORD_DIR = "keyword"
+FIELDS = ("outlet", "source", "date")  # per-article filter fields, stored per chunk position
+KEEP_GENERATIONS = 2  # the newest folders kept: a reader may still have the previous one mapped
+
+log = logging.getLogger(__name__)
+
+
+class ChunkSource(Protocol):
+    """Where a backfill reads old chunks from (`ChunkStore`)."""
+
+    def all_chunks(self, where: dict | None = None, batch: int = 5000) -> list[StoredChunk]: ...
+
+
+@dataclass
+class KeywordSnapshot:
+    """BM25 over one generation's committed chunks, with each position's chunk id and filter fields."""
+
+    generation: int
+    chunk_ids: np.ndarray
+    fields: dict[str, np.ndarray]  # article_id, outlet, source, date per position
+    keyword: KeywordIndex
+    article_starts: np.ndarray  # first position of each article; articles are contiguous runs
+    article_keyword: KeywordIndex  # BM25 over each article's title and whole text, one row per article
+
+    @property
+    def size(self) -> int:
+        return len(self.chunk_ids)
+
+    def article_span(self, article: int) -> tuple[int, int]:
+        """[start, end) positions of the `article`-th article."""
+        end = int(self.article_starts[article + 1]) if article + 1 < len(self.article_starts) else self.size
+        return int(self.article_starts[article]), end
+
+
+def keyword_root(manifest: Manifest) -> Path:
+    return manifest.path.parent / KEYWORD_DIR
+
+
+def open_snapshot(manifest: Manifest, source: ChunkSource | None = None) -> KeywordSnapshot:
+    """The current generation's snapshot: loaded if saved, else built from token rows and saved."""
+    generation = manifest.generation()
+    folder = keyword_root(manifest) / f"gen-{generation}"
+    if (folder / "fields.json").exists():
+        try:
+            return _load(folder, generation)
+        except OSError:  # pruned under us by a newer save: build our own
+            pass
+    return save_current(manifest, source)
+
+
+def save_current(manifest: Manifest, source: ChunkSource | None = None) -> KeywordSnapshot:
+    """Build the current generation from the manifest and save it (ingest calls this per run)."""
+    if source is not None:
+        backfill(manifest, source)
+    generation, rows, articles = manifest.keyword_rows()
+    chunk_ids = np.array([r[0] for r in rows], dtype=str)
+    article_ids = np.array([r[1] for r in rows], dtype=str)
+    keyword = KeywordIndex.build(r[2].split() for r in rows)
+    by_article = {aid: fields for aid, *fields in articles}
+    fields = {"article_id": article_ids}
+    for i, name in enumerate(FIELDS):
+        fields[name] = np.array([by_article.get(aid, ("",) * len(FIELDS))[i] for aid in article_ids.tolist()],
+                                dtype=str)
+    starts = article_starts(article_ids)
+    article_keyword = KeywordIndex.build(article_tokens([r[2].split() for r in rows], starts))
+    snapshot = KeywordSnapshot(generation, chunk_ids, fields, keyword, starts, article_keyword)
+    try:
+        _save(snapshot, keyword_root(manifest))
+    except OSError as exc:  # e.g. a replica with a read-only index dir: serve from memory
+        log.warning("could not save the keyword index under %s: %s", keyword_root(manifest), exc)
+    return snapshot
+
+
+def backfill(manifest: Manifest, source: ChunkSource) -> int:
+    """Token rows for committed files that have none (indexes built before them); returns chunks added."""
+    missing = manifest.files_without_chunk_rows()
+    if not missing:
+        return 0
+    paths = sorted(missing)
+    rows: list[tuple[str, ChunkRow]] = []
+    for start in range(0, len(paths), 500):
+        chunks = source.all_chunks(where={"path": {"$in": paths[start:start + 500]}})
+        chunks = [c for c in chunks if missing.get(str(c.meta.get("path"))) == c.meta.get("file_sha")]
+        tokens = tokenize([keyword_text(str(c.meta.get("title", "")), c.text) for c in chunks])
+        rows += [(str(c.meta["path"]), chunk_row(c.chunk_id, c.meta, t)) for c, t in zip(chunks, tokens)]
+    manifest.add_chunk_rows(missing, rows)
+    return len(rows)
+
+
+def article_starts(article_ids: np.ndarray) -> np.ndarray:
+    """Positions where a new article begins (the rows are sorted by article, then position)."""
+    if not len(article_ids):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], article_ids[1:] != article_ids[:-1]))).astype(np.int64)
+
+
+def article_tokens(rows: list[list[str]], starts: np.ndarray) -> list[list[str]]:
+    """One token row per article: its chunks' rows joined, the title counted once.
+
+    Every chunk row starts with its article's title tokens (`keyword_text`); the prefix all of an
+    article's rows share is that title, so it is kept from the first row and dropped from the rest.
+    Without this a long article would repeat its title once per chunk.
+    """
+    out = []
+    bounds = [*starts.tolist(), len(rows)]
+    for start, end in itertools.pairwise(bounds):
+        first, rest = rows[start], rows[start + 1:end]
+        shared = min((_common_prefix(first, r) for r in rest), default=0)
+        out.append(first + [t for r in rest for t in r[shared:]])
+    return out
+
+
+def _common_prefix(a: list[str], b: list[str]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def chunk_row(chunk_id: str, meta: dict, tokens: list[str]) -> ChunkRow:
+    return ChunkRow(chunk_id, str(meta.get("article_id", "")), int(meta.get("position", 0)), " ".join(tokens))
+
+
+def _load(folder: Path, generation: int) -> KeywordSnapshot:
+    names = json.loads((folder / "fields.json").read_text(encoding="utf-8"))
+    fields = {name: np.load(folder / f"field-{name}.npy", mmap_mode="r") for name in names}
+    return KeywordSnapshot(generation, np.load(folder / "chunk_ids.npy", mmap_mode="r"), fields,
+                           KeywordIndex.load(folder / "bm25"), np.load(folder / "article_starts.npy"),
+                           KeywordIndex.load(folder / "article-bm25"))
+
+
+def _save(snapshot: KeywordSnapshot, root: Path) -> None:
+    """Write into a temporary folder and rename it into place, so a reader never sees half of one."""
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / f"gen-{snapshot.generation}"
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".gen-{snapshot.generation}."))
+    try:
+        snapshot.keyword.save(tmp / "bm25")
+        snapshot.article_keyword.save(tmp / "article-bm25")
+        np.save(tmp / "article_starts.npy", snapshot.article_starts)
+        np.save(tmp / "chunk_ids.npy", snapshot.chunk_ids)
+        for name, values in snapshot.fields.items():
+            np.save(tmp / f"field-{name}.npy", values)
+        (tmp / "fields.json").write_text(json.dumps(list(snapshot.fields)), encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another process saved this generation first: theirs is the same
+            pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    _prune(root)
+
+
+def _prune(root: Path) -> None:
+    saved = sorted((p for p in root.glob("gen-*") if p.name[4:].isdigit()), key=lambda p: int(p.name[4:]))
+    for old in saved[:-KEEP_GENERATIONS]:
+        shutil.rmtree(old, ignore_errors=True)
+    for stale in root.glob(".gen-*"):  # temporary folders of killed writers, older than a minute
+        if stale.stat().st_mtime < time.time() - 60:
+            shutil.rmtree(stale, ignore_errors=True)
