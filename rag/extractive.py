@@ -197,6 +197,8 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
     surroundings = f"{p.title} {p.outlet} {dated} {cand.article or p.text}"
     if not all(_mentions(sentence, n) or _mentions(surroundings, n) for n in q.names):
         return False
+    if q.kind == "identity":  # "Who is X?": a sentence that names X itself, not one beside it
+        return all(_mentions(sentence, n) for n in q.names)
     if q.kind in ("who", "where", "which"):
         return bool(_capitalised(sentence))  # a name or place, read by the NER model later
     if q.kind == "when":

@@ -69,7 +69,7 @@ _HEAD_SKIP = frozenset({"DET", "NUM", "ADJ", "PROPN", "ADV", "PUNCT", "PART"})
 @dataclass(frozen=True)
 class QuestionProfile:
     text: str
-    kind: str  # who | when | where | how_many | say | why | summary | which | what
+    kind: str  # who | identity | when | where | how_many | say | why | summary | which | what
     names: tuple[str, ...]  # capitalised names the answer must be about
     numbers: frozenset[str]
     terms: frozenset[str]
@@ -127,6 +127,8 @@ def _kind(question: str) -> str:
         return "how_many"
     if _ROLE_QUESTION.match(q):
         return "who"
+    if asks_identity(question):
+        return "identity"
     for word in ("who", "when", "where", "why"):
         if re.match(rf"{word}\b", q):
             return word
@@ -138,6 +140,15 @@ def _kind(question: str) -> str:
     if head and (described_labels(head) or re.search(r"\bname of\b", q)):
         return "which"  # "what company …", "what is the name of …" ask for a name; "what figures …" does not
     return "what"
+
+
+def asks_identity(question: str) -> bool:
+    """"Who is Jen Daskal?": a copula and a name only. It asks what the person is (a role, an
+    apposition), so the answer is a sentence about them, not another person's name."""
+    toks = [t for t in tokens(question) if t.pos != "PUNCT"]
+    rest = toks[2:]
+    return (len(toks) >= 3 and toks[0].lemma == "who" and toks[1].lemma == "be"
+            and any(t.pos == "PROPN" for t in rest) and all(t.pos in ("PROPN", "DET") for t in rest))
 
 
 def head_noun(question: str) -> str:

@@ -157,6 +157,15 @@ def test_factoid_answer_leads_with_the_short_answer(own_rag) -> None:
     assert "[1]" in answer.text
 
 
+def test_who_is_x_answers_what_x_is_not_another_person(own_rag) -> None:
+    assert profile("Who is Marta Okonkwo?").kind == "identity"
+    assert profile("Who designed the east wing?").kind == "who"
+    answer = own_rag.ask("Who is Marta Okonkwo?")
+    assert not answer.abstained
+    assert answer.short_answer == ""
+    assert answer.text.startswith("Union leader Marta Okonkwo said")
+
+
 def test_why_prefers_the_sentence_that_gives_a_cause(own_rag) -> None:
     answer = own_rag.ask("Why did the ferry crews stop work?")
     assert not answer.abstained
