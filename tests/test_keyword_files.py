@@ -212,3 +212,16 @@ def test_whole_article_index_is_saved_in_article_order(tmp_path: Path, corpus: P
     rebuilt = KeywordIndex.build(article_tokens(rows, snap.article_starts))
     for query in QUERIES:
         assert snap.article_keyword.search(query, 10) == rebuilt.search(query, 10), query
+
+
+def test_a_folder_of_an_older_layout_is_rebuilt_and_replaced(tmp_path: Path, corpus: Path, sample_rag) -> None:
+    settings = Settings(index_dir=tmp_path / "index")
+    ingest_path(corpus, settings, embedder=sample_rag.embedder, progress=False)
+    manifest = Manifest(settings.manifest_path)
+    folder = keyword_root(manifest) / f"gen-{manifest.generation()}"
+    shutil.rmtree(folder / "article-bm25")  # as the first layout wrote it: no whole-article index,
+    (folder / "fields.json").write_text('["article_id", "outlet", "source", "date"]')  # fields as a list
+    snap = _snapshot(settings)
+    assert snap.article_keyword.search(QUERIES[0], 3)
+    assert (folder / "article-bm25").is_dir() and '"layout"' in (folder / "fields.json").read_text()
+    manifest.close()

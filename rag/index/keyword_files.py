@@ -41,6 +41,7 @@ from rag.index.store import StoredChunk
 
 KEYWORD_DIR = "keyword"
 FIELDS = ("outlet", "source", "date")  # per-article filter fields, stored per chunk position
+LAYOUT = 2  # bumped when the folder's files change (2: the whole-article index); older folders are rebuilt
 KEEP_GENERATIONS = 2  # the newest folders kept: a reader may still have the previous one mapped
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def open_snapshot(manifest: Manifest, source: ChunkSource | None = None) -> Keyw
     """The current generation's snapshot: loaded if saved, else built from token rows and saved."""
     generation = manifest.generation()
     folder = keyword_root(manifest) / f"gen-{generation}"
-    if (folder / "fields.json").exists():
+    if _layout(folder) == LAYOUT:
         try:
             return _load(folder, generation)
         except OSError:  # pruned under us by a newer save: build our own
@@ -164,8 +165,17 @@ def chunk_row(chunk_id: str, meta: dict, tokens: list[str]) -> ChunkRow:
     return ChunkRow(chunk_id, str(meta.get("article_id", "")), int(meta.get("position", 0)), " ".join(tokens))
 
 
+def _layout(folder: Path) -> int | None:
+    """The layout a saved folder was written with; None when there is none (or it is unreadable)."""
+    try:
+        saved = json.loads((folder / "fields.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return saved.get("layout", 1) if isinstance(saved, dict) else 1
+
+
 def _load(folder: Path, generation: int) -> KeywordSnapshot:
-    names = json.loads((folder / "fields.json").read_text(encoding="utf-8"))
+    names = json.loads((folder / "fields.json").read_text(encoding="utf-8"))["fields"]
     fields = {name: np.load(folder / f"field-{name}.npy", mmap_mode="r") for name in names}
     return KeywordSnapshot(generation, np.load(folder / "chunk_ids.npy", mmap_mode="r"), fields,
                            KeywordIndex.load(folder / "bm25"), np.load(folder / "article_starts.npy"),
@@ -184,8 +194,11 @@ def _save(snapshot: KeywordSnapshot, root: Path) -> None:
         np.save(tmp / "chunk_ids.npy", snapshot.chunk_ids)
         for name, values in snapshot.fields.items():
             np.save(tmp / f"field-{name}.npy", values)
-        (tmp / "fields.json").write_text(json.dumps(list(snapshot.fields)), encoding="utf-8")
+        (tmp / "fields.json").write_text(json.dumps({"layout": LAYOUT, "fields": list(snapshot.fields)}),
+                                         encoding="utf-8")
         os.chmod(tmp, 0o755)
+        if target.exists() and _layout(target) != LAYOUT:  # written by an older version: replace it
+            shutil.rmtree(target, ignore_errors=True)
         try:
             os.rename(tmp, target)
         except OSError:  # another process saved this generation first: theirs is the same
