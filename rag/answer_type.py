@@ -39,21 +39,29 @@ def labels_for_noun(noun: str) -> tuple[str, ...]:
 
 
 def answer_span(sentence: str, q: QuestionProfile, labels: tuple[str, ...]) -> Entity | None:
-    """The entity of a wanted label that the question does not already name. For "which X" one
-    the sentence calls an X ("the singer Tracy Chapman", "Tidewater, the operator") comes first;
-    otherwise the first in the sentence."""
+    """The entity of a wanted label that the question does not already name (see `answer_spans`)."""
+    spans = answer_spans(sentence, q, labels)
+    return spans[0] if spans else None
+
+
+def answer_spans(sentence: str, q: QuestionProfile, labels: tuple[str, ...]) -> list[Entity]:
+    """Every entity of a wanted label the question does not already name, the likeliest first:
+    for "which X" those the sentence calls an X ("the singer Tracy Chapman", "Tidewater, the
+    operator"), then the rest in sentence order (news sentences put the subject first)."""
     if not labels:
-        return None
+        return []
     asked = _plain_words(q.text)
     sentence = without_dateline(sentence)  # "WASHINGTON —" is where the story was filed, not an answer
     fitting = [e for e in entities(sentence) if e.label in labels and not _named_in_question(e, q, asked)]
-    if not fitting:
-        return None
     if q.head:
         called = [e for e in fitting if _called(sentence, e, q.head)]
-        if called:
-            return called[0]
-    return fitting[0]  # the first: news sentences put the subject (who did it) before the rest
+        fitting = called + [e for e in fitting if e not in called]
+    return fitting
+
+
+def span_key(entity: Entity) -> str:
+    """What two mentions of one answer share: "the United States" and "United States"."""
+    return " ".join(w for w in words(entity.text.lower()) if w not in ("the", "a", "an"))
 
 
 def _called(sentence: str, entity: Entity, head: str) -> bool:

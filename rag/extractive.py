@@ -20,7 +20,7 @@ from datetime import datetime
 
 import numpy as np
 
-from rag.answer_type import answer_span
+from rag.answer_type import answer_spans, span_key
 from rag.datewords import MONTH_NAMES, WEEKDAY_NAMES
 from rag.dedupe import containment, shingles
 from rag.index.protocols import Embedder
@@ -68,13 +68,16 @@ class ExtractiveConfig:
     list_words: int = 130
     list_margin: float = 0.20
     passages: int = 8  # passages searched for answer sentences (more than are shown as top-k)
+    read_articles: int = 2  # of those, the best articles read whole (`Rag._reading`; RealTime QA tune half)
+    read_chunks: int = 40  # ... up to this many chunks of each
     duplicate_containment: float = 0.5
     duplicate_cosine: float = 0.85  # rewrites: same numbers and this close in meaning
-    embed_pool: int = 20  # sentences embedded per question, those sharing most words with it
-    typed_pool: int = 12  # best sentences the NER model reads for an answer of the type asked for
+    embed_pool: int = 30  # sentences embedded per question, those sharing most words with it
+    typed_pool: int = 20  # best sentences the NER model reads for an answer of the type asked for
     type_bonus: float = 0.15  # added when a sentence holds an entity of that type the question does not name
     type_penalty: float = 0.10  # taken off when it holds none
     cause_bonus: float = 0.08  # "why": the sentence gives a cause
+    vote_weight: float = 0.4  # answer redundancy: bonus x the share of the read sentences' score naming the span
 
 
 @dataclass
@@ -144,13 +147,29 @@ def _overlap(text: str, q: QuestionProfile) -> float:
 
 def read_types(cands: list[Candidate], q: QuestionProfile, labels: tuple[str, ...], cfg: ExtractiveConfig) -> None:
     """Run the NER model over the best few sentences: those holding an entity of a wanted label
-    gain, those without one lose, and the entity is kept as the candidate's short answer."""
+    gain, those without one lose, and the entity is kept as the candidate's short answer.
+
+    Answer redundancy (as in AskMSR, Brill et al. 2002): an answer that many of the best
+    sentences name is likelier than one a single sentence names. Each entity gets the summed
+    score of the read sentences that name it; a sentence's short answer is its best-voted entity,
+    and the sentence gains `vote_weight` times that entity's share of the votes."""
     if not labels:
         return
     ranked = sorted((c for c in cands if c.score > 0), key=lambda c: c.score, reverse=True)[: cfg.typed_pool]
+    spans = {id(c): answer_spans(c.sentence, q, labels) for c in ranked}
+    votes: dict[str, float] = {}
     for cand in ranked:
-        cand.span = answer_span(cand.sentence, q, labels)
-        cand.score = max(cand.score + (cfg.type_bonus if cand.span else -cfg.type_penalty), 1e-6)
+        for key in {span_key(e) for e in spans[id(cand)]}:
+            votes[key] = votes.get(key, 0.0) + cand.score
+    total = sum(votes.values()) or 1.0
+    for cand in ranked:
+        found = spans[id(cand)]
+        if not found:
+            cand.score = max(cand.score - cfg.type_penalty, 1e-6)
+            continue
+        # the entity of the sentence with the most votes; ties go to the likeliest by position
+        cand.span = max(found, key=lambda e: (votes[span_key(e)] if cfg.vote_weight else 0.0, -found.index(e)))
+        cand.score += cfg.type_bonus + cfg.vote_weight * votes[span_key(cand.span)] / total
 
 
 _VECTOR_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()

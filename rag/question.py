@@ -143,7 +143,7 @@ def _kind(question: str) -> str:
 
 
 def asks_identity(question: str) -> bool:
-    """"Who is Jen Daskal?": a copula and a name only. It asks what the person is (a role, an
+    """"Who is Ada Lovelace?": a copula and a name only. It asks what the person is (a role, an
     apposition), so the answer is a sentence about them, not another person's name."""
     toks = [t for t in tokens(question) if t.pos != "PUNCT"]
     rest = toks[2:]

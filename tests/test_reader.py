@@ -12,7 +12,8 @@ import pytest
 
 from rag.abstain import AbstainConfig, confidence, generated_refuses, should_abstain
 from rag.answer_type import answer_span, labels_for_noun, wanted_labels
-from rag.index.types import Citation
+from rag.extractive import Candidate, ExtractiveConfig, read_types
+from rag.index.types import Citation, Passage
 from rag.names import person_names
 from rag.question import head_noun, profile, without_dates
 
@@ -113,6 +114,27 @@ def test_who_span_is_a_person_the_question_does_not_name() -> None:
     assert span is not None and span.text == "Priya Raman"
     q_named = profile("What did Priya Raman design?")
     assert answer_span("Priya Raman designed the wing.", q_named, ("PERSON",)) is None
+
+
+def test_an_answer_many_read_sentences_name_beats_one_named_once() -> None:
+    """Answer redundancy: two sentences naming Tidewater outvote one slightly better naming Harbor Lines."""
+    q = profile("Which company froze wages?")
+    said = [("Harbor Lines froze wages at its ferry depots, a spokesman said.", 0.62),
+            ("Tidewater Shipping froze wages for a third year, the union said.", 0.60),
+            ("Crews blamed Tidewater Shipping, which froze pay in March.", 0.55)]
+    passage = Passage(chunk_id="c", text=" ".join(t for t, _ in said), title="t", source="s.txt", score=1.0)
+    for vote, winner in ((0.0, "Harbor Lines"), (0.4, "Tidewater Shipping")):
+        cands = [Candidate(text, passage, score=score) for text, score in said]
+        read_types(cands, q, wanted_labels(q), ExtractiveConfig(vote_weight=vote))
+        best = max(cands, key=lambda c: c.score)
+        assert best.span is not None and best.span.text == winner, vote
+
+
+def test_the_best_articles_are_read_whole(sample_rag) -> None:
+    top = sample_rag.retrieve("Who led the U.S. delegation to Beijing?", 1)[0]
+    whole = [p.chunk_id for p in sample_rag.article_passages(top.article_id)]
+    assert len(whole) > 1
+    assert [p.chunk_id for p in sample_rag._reading([top])] == whole
 
 
 def test_how_much_span_is_an_amount_of_money() -> None:
