@@ -17,7 +17,14 @@ _PAREN_CREDIT = re.compile(
     r"\s*\((?=[^()]*(?:Photo|Getty|AFP|Reuters|/Pool|Pool/|Shutterstock|EPA|Bloomberg|Xinhua))"
     r"[^()]{2,160}\)\s*$"
 )
-_COPYRIGHT = re.compile(r"\s*(?:Copyright\s*©?|©)\s*\d{4}\b.*$", re.IGNORECASE)
+# A notice is short: "© 2024 Reuters", "Copyright 2024 The AP. All rights reserved". Text after it is
+# not part of it ("© Copyright 2018, The Register. DES MOINES, Iowa – …" is a notice, then the story).
+_COPYRIGHT = re.compile(
+    r"\s*(?:©\s*copyright|copyright\s*©?|©)\s*\d{4}\b[^.]{0,80}(?:\.\s*all rights reserved)?\.?\s*$", re.IGNORECASE
+)
+_LEADING_COPYRIGHT = re.compile(
+    r"^(?:©\s*copyright|copyright\s*©?|©)\s*\d{4}\b[^.]{0,80}\.(?:\s*all rights reserved\.)?\s+(?=\S)", re.IGNORECASE
+)
 _TRAILING_CREDIT = re.compile(
     rf"(?<=[.!?\"”’])\s+[A-Z][^.]{{0,80}}?(?:/|\||\bvia\b)[^.]{{0,80}}?\b(?:{_AGENCY})\b[^.]{{0,40}}$"
 )
@@ -56,6 +63,11 @@ def strip_credit(line: str) -> str:
         text = stripped
 
 
+def without_leading_notice(line: str) -> str:
+    """A body line without a copyright notice printed before the story's first words."""
+    return _LEADING_COPYRIGHT.sub("", line.strip())
+
+
 def split_captions(lines: list[str]) -> tuple[list[str], list[str]]:
     """Body lines and captions (credit stripped, duplicates collapsed), order kept."""
     body: list[str] = []
@@ -70,7 +82,7 @@ def split_captions(lines: list[str]) -> tuple[list[str], list[str]]:
             captions.append(strip_credit(line))
             previous_was_body = False
         else:
-            body.append(line)
+            body.append(without_leading_notice(line))
             previous_was_body = True
     return body, dedupe(captions)
 

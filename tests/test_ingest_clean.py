@@ -315,6 +315,15 @@ def test_strip_credit_variants_agree() -> None:
     )
 
 
+def test_a_copyright_notice_before_the_story_is_dropped_not_the_story() -> None:
+    """A scrape that prints the owner's notice on the lead's line: the notice goes, the lead stays."""
+    lead = ("HARBOR CITY – Ferry crews walked out on Monday over pay, stranding about 4,000 passengers, "
+            "the union said, and talks are due to resume on Thursday.")
+    articles = parse_page(f"Ferry crews walk out\n\n© Copyright 2024, Harbor City Ledger Co. {lead}\n", "f.txt")
+    assert [a.paragraphs for a in articles] == [[lead]]
+    assert strip_credit(f"{lead} © 2024 Harbor City Ledger") == lead
+
+
 def test_comment_link_above_the_story_does_not_end_it() -> None:
     text = page(
         "Comments", "Main Headline Of The Story", BODY, "Leave a Reply", "Great piece, thanks!"
