@@ -29,7 +29,7 @@ from rag.llm import ChatModel, build_llm, describe_llm
 from rag.question import profile
 from rag.retrieval import HybridRetriever, RetrievalConfig, passage_from_chunk
 from rag.rewrite import needs_rewrite, rule_based
-from rag.timeframe import time_expression
+from rag.timeframe import TimeWindow, preferred_window, time_expression
 from rag.verify import narrow_quotes, verify_generated
 
 History = list[dict[str, str]]
@@ -140,7 +140,8 @@ class Rag:
                 yield generated
                 return
             notice = _join(notice, generated)
-        answer = self._extract(standalone, passages, common)
+        window = preferred_window(standalone, day if timed else None, self.retriever.config.recent_days)
+        answer = self._extract(standalone, passages, common, window)
         answer.notice = notice
         timings["total"] = _ms(started)
         yield TextDelta(answer.text)
@@ -210,7 +211,8 @@ class Rag:
         return Answer(text=text, citations=narrow_quotes(citations, text), abstained=False, mode="llm",
                       model=model, notice=notice, **common)
 
-    def _extract(self, question: str, passages: list[Passage], common: dict[str, Any]) -> Answer:
+    def _extract(self, question: str, passages: list[Passage], common: dict[str, Any],
+                 window: TimeWindow | None = None) -> Answer:
         started = time.perf_counter()
         q = profile(question)
         if q.kind == "summary":
@@ -220,13 +222,14 @@ class Rag:
             return summary_answer(self._leads(passages), **common)
         q_vec = np.asarray(self.retriever.embed_query(question), dtype=np.float32)
         cands = extractive.candidates(self._reading(passages))
-        extractive.score(cands, q, q_vec, self.embedder, self.extractive_config)
+        extractive.score(cands, q, q_vec, self.embedder, self.extractive_config, window)
         labels = wanted_labels(q)
         extractive.read_types(cands, q, labels, self.extractive_config)
         chosen = extractive.select(cands, self.extractive_config, q.wants_list)
         common["timings_ms"]["generation"] = _ms(started)
         best = chosen[0] if chosen else None
-        common["signals"] = signals(q, passages, best.score if best else 0.0,
+        # refusal weighs the evidence that the sentence answers; when it was published is not evidence
+        common["signals"] = signals(q, passages, best.score - best.time_prior if best else 0.0,
                                     f"{best.context} {best.sentence}" if best else "",
                                     typed=not labels or bool(best and best.span))
         if best is None or should_abstain(common["signals"], self.abstain_config, q.kind):

@@ -27,7 +27,9 @@ from rag.index.protocols import Embedder
 from rag.index.types import Passage
 from rag.names import Entity, person_names
 from rag.question import QuestionProfile, ordinals, speech_in
+from rag.ranking import time_prior
 from rag.text import content_terms, defang, numbers, split_sentences, words
+from rag.timeframe import TimeWindow
 
 _DATE = re.compile(
     rf"\b(19|20)\d\d\b|\b({MONTH_NAMES}|"
@@ -77,6 +79,8 @@ class ExtractiveConfig:
     type_bonus: float = 0.15  # added when a sentence holds an entity of that type the question does not name
     type_penalty: float = 0.10  # taken off when it holds none
     cause_bonus: float = 0.08  # "why": the sentence gives a cause
+    time_bonus: float = 0.3  # x `rag.ranking.time_prior`: a sentence of an article from the question's time
+    time_width_days: float = 7.0
     vote_weight: float = 0.4  # answer redundancy: bonus x the share of the read sentences' score naming the span
 
 
@@ -89,6 +93,7 @@ class Candidate:
     score: float = 0.0
     vector: np.ndarray | None = None
     span: Entity | None = None  # the short answer inside `sentence`, when the question asks for an entity
+    time_prior: float = 0.0  # the part of `score` that says when, not whether, it answers (not evidence)
     also: list[Candidate] = field(default_factory=list)  # the same sentence in other passages
 
 
@@ -108,7 +113,7 @@ def candidates(passages: list[Passage]) -> list[Candidate]:
 
 
 def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedder: Embedder,
-          cfg: ExtractiveConfig) -> None:
+          cfg: ExtractiveConfig, window: TimeWindow | None = None) -> None:
     """Fill in each candidate's score: meaning + wording, zero when it fails the question's type.
 
     Only sentences of the right shape are embedded, and of those only the `embed_pool` that share
@@ -123,7 +128,8 @@ def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedde
     vectors = sentence_vectors([c.sentence for c in fitting], embedder)
     for cand, vector, cosine in zip(fitting, vectors, vectors @ q_vec):
         cand.vector = vector
-        cand.score = cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlaps[id(cand)]
+        cand.time_prior = cfg.time_bonus * time_prior(cand.passage.date, window, cfg.time_width_days)
+        cand.score = cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlaps[id(cand)] + cand.time_prior
     if q.kind == "why":
         prefer_causes(cands, cfg)
 

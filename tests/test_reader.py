@@ -8,14 +8,16 @@ import json
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.abstain import AbstainConfig, confidence, generated_refuses, should_abstain
 from rag.answer_type import answer_span, labels_for_noun, wanted_labels
-from rag.extractive import Candidate, ExtractiveConfig, read_types
+from rag.extractive import Candidate, ExtractiveConfig, candidates, read_types, score
 from rag.index.types import Citation, Passage
 from rag.names import person_names
 from rag.question import head_noun, profile, without_dates
+from rag.timeframe import TimeWindow, preferred_window
 
 ARTICLES = {
     "2024-03-04-ferry-strike.txt": """---
@@ -128,6 +130,24 @@ def test_an_answer_many_read_sentences_name_beats_one_named_once() -> None:
         read_types(cands, q, wanted_labels(q), ExtractiveConfig(vote_weight=vote))
         best = max(cands, key=lambda c: c.score)
         assert best.span is not None and best.span.text == winner, vote
+
+
+def test_a_sentence_from_the_questions_time_is_preferred_but_is_not_evidence(sample_rag) -> None:
+    q = profile("Which company froze wages this week?")
+    stories = (("old", "Harbor Lines", "2019-03-04"), ("new", "Tidewater Shipping", "2024-03-04"))
+    passages = [Passage(chunk_id=cid, text=f"{name} froze wages for its ferry crews.", title="Wages",
+                        source=f"{cid}.txt", score=1.0, article_id=cid, date=day) for cid, name, day in stories]
+    q_vec = np.asarray(sample_rag.retriever.embed_query(q.text), dtype=np.float32)
+
+    def scored(window: TimeWindow | None) -> dict[str, Candidate]:
+        cands = candidates(passages)
+        score(cands, q, q_vec, sample_rag.embedder, ExtractiveConfig(), window)
+        return {c.passage.chunk_id: c for c in cands}
+
+    undated, dated = scored(None), scored(preferred_window(q.text, date(2024, 3, 6)))
+    assert dated["new"].time_prior > 0.25 and dated["old"].time_prior < 0.01
+    assert dated["new"].score > dated["old"].score
+    assert dated["new"].score - dated["new"].time_prior == pytest.approx(undated["new"].score)
 
 
 def test_the_best_articles_are_read_whole(sample_rag) -> None:
