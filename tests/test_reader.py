@@ -228,17 +228,23 @@ def test_the_question_date_does_not_turn_an_answer_into_a_refusal(own_rag) -> No
     assert "$2 million" in dated.text
 
 
-def test_as_of_reaches_retrieval_and_bad_dates_are_refused(own_rag, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag.index.errors import InvalidQuestionError
-
+def as_of_seen_by_retrieval(rag, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The `as_of` of every retrieval `rag` makes from now on, in order (the real retrieval still runs)."""
     seen: list[object] = []
-    original = own_rag.retrieve
+    original = rag.retrieve
 
     def spy(question, k=None, **kwargs):
         seen.append(kwargs.get("as_of"))
         return original(question, k, **kwargs)
 
-    monkeypatch.setattr(own_rag, "retrieve", spy)
+    monkeypatch.setattr(rag, "retrieve", spy)
+    return seen
+
+
+def test_as_of_reaches_retrieval_and_bad_dates_are_refused(own_rag, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.index.errors import InvalidQuestionError
+
+    seen = as_of_seen_by_retrieval(own_rag, monkeypatch)
     own_rag.ask("Who designed the east wing?", as_of="2024-03-07")
     own_rag.ask("Who designed the east wing?")
     own_rag.ask("Who designed the east wing this week?")
@@ -271,14 +277,7 @@ def test_http_apis_take_as_of(own_rag, monkeypatch: pytest.MonkeyPatch) -> None:
     from ui import openai_api
     from ui.api_routes import api_router
 
-    seen: list[object] = []
-    original = own_rag.retrieve
-
-    def spy(question, k=None, **kwargs):
-        seen.append(kwargs.get("as_of"))
-        return original(question, k, **kwargs)
-
-    monkeypatch.setattr(own_rag, "retrieve", spy)
+    seen = as_of_seen_by_retrieval(own_rag, monkeypatch)
     app = FastAPI()
     app.include_router(api_router(own_rag))
     openai_api.install(app, own_rag)
