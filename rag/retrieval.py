@@ -64,6 +64,7 @@ class Snapshot:
     keyword: KeywordIndex
     fields: dict[str, np.ndarray]
     articles: list[str]  # article ids; an article's chunks are contiguous positions
+    article_starts: np.ndarray  # first position of each article in `articles`
     spans: dict[str, tuple[int, int]]  # article id -> [start, end) positions
     article_keyword: KeywordIndex  # BM25 over each article's title and whole text, rows as `articles`
 
@@ -97,7 +98,7 @@ class HybridRetriever:
         spans = [saved.article_span(i) for i in range(len(saved.article_starts))]
         articles = [str(saved.fields["article_id"][start]) for start, _ in spans]
         return Snapshot(saved.generation, saved.chunk_ids, position, saved.keyword, saved.fields, articles,
-                        dict(zip(articles, spans)), saved.article_keyword)
+                        saved.article_starts, dict(zip(articles, spans)), saved.article_keyword)
 
     def article_chunks(self, article_id: str, limit: int | None = None) -> list[StoredChunk]:
         """An article's committed chunks in reading order (the first `limit`), fetched by id."""
@@ -160,7 +161,7 @@ class HybridRetriever:
         """(article id, BM25 score) over whole articles that have an allowed chunk, best first."""
         if self.config.article_keyword_weight <= 0 or not snap.articles:
             return []
-        mask = np.array([allowed[start:end].any() for start, end in snap.spans.values()], dtype=bool)
+        mask = np.logical_or.reduceat(allowed, snap.article_starts)  # per article: any chunk allowed
         hits = snap.article_keyword.search(question, self.config.article_candidates, mask)
         return [(snap.articles[i], score) for i, score in hits]
 
