@@ -147,18 +147,9 @@ def article_tokens(rows: list[list[str]], starts: np.ndarray) -> list[list[str]]
     bounds = [*starts.tolist(), len(rows)]
     for start, end in itertools.pairwise(bounds):
         first, rest = rows[start], rows[start + 1:end]
-        shared = min((_common_prefix(first, r) for r in rest), default=0)
+        shared = len(os.path.commonprefix(rows[start:end])) if rest else 0  # works on any sequences
         out.append(first + [t for r in rest for t in r[shared:]])
     return out
-
-
-def _common_prefix(a: list[str], b: list[str]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def chunk_row(chunk_id: str, meta: dict, tokens: list[str]) -> ChunkRow:
