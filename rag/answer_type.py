@@ -38,12 +38,6 @@ def labels_for_noun(noun: str) -> tuple[str, ...]:
     return tuple(label for label in described_labels(noun) if label in NAMED) or NAMED
 
 
-def answer_span(sentence: str, q: QuestionProfile, labels: tuple[str, ...]) -> Entity | None:
-    """The entity of a wanted label that the question does not already name (see `answer_spans`)."""
-    spans = answer_spans(sentence, q, labels)
-    return spans[0] if spans else None
-
-
 def answer_spans(sentence: str, q: QuestionProfile, labels: tuple[str, ...]) -> list[Entity]:
     """Every entity of a wanted label the question does not already name, the likeliest first:
     for "which X" those the sentence calls an X ("the singer Tracy Chapman", "Tidewater, the

@@ -174,7 +174,7 @@ def read_types(cands: list[Candidate], q: QuestionProfile, labels: tuple[str, ..
             cand.score = max(cand.score - cfg.type_penalty, 1e-6)
             continue
         # the entity of the sentence with the most votes; ties go to the likeliest by position
-        cand.span = max(found, key=lambda e: (votes[span_key(e)] if cfg.vote_weight else 0.0, -found.index(e)))
+        cand.span = found[0] if not cfg.vote_weight else max(found, key=lambda e: votes[span_key(e)])
         cand.score += cfg.type_bonus + cfg.vote_weight * votes[span_key(cand.span)] / total
 
 
