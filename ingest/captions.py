@@ -19,12 +19,9 @@ _PAREN_CREDIT = re.compile(
 )
 # A notice is short: "© 2024 Reuters", "Copyright 2024 The AP. All rights reserved". Text after it is
 # not part of it ("© Copyright 2018, The Register. DES MOINES, Iowa – …" is a notice, then the story).
-_COPYRIGHT = re.compile(
-    r"\s*(?:©\s*copyright|copyright\s*©?|©)\s*\d{4}\b[^.]{0,80}(?:\.\s*all rights reserved)?\.?\s*$", re.IGNORECASE
-)
-_LEADING_COPYRIGHT = re.compile(
-    r"^(?:©\s*copyright|copyright\s*©?|©)\s*\d{4}\b[^.]{0,80}\.(?:\s*all rights reserved\.)?\s+(?=\S)", re.IGNORECASE
-)
+_NOTICE = r"(?:©\s*copyright|copyright\s*©?|©)\s*\d{4}\b[^.]{0,80}"  # up to the owner's name
+_COPYRIGHT = re.compile(rf"\s*{_NOTICE}(?:\.\s*all rights reserved)?\.?\s*$", re.IGNORECASE)
+_LEADING_COPYRIGHT = re.compile(rf"^{_NOTICE}\.(?:\s*all rights reserved\.)?\s+(?=\S)", re.IGNORECASE)
 _TRAILING_CREDIT = re.compile(
     rf"(?<=[.!?\"”’])\s+[A-Z][^.]{{0,80}}?(?:/|\||\bvia\b)[^.]{{0,80}}?\b(?:{_AGENCY})\b[^.]{{0,40}}$"
 )
