@@ -147,6 +147,30 @@ def test_killed_export_leaves_no_model(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
+def test_processes_exporting_at_once_all_get_the_model(tmp_path: Path) -> None:
+    """`rag` commands started together on a fresh machine used to break each other's
+    quantisation (onnxruntime's fixed `-inferred.onnx` scratch file)."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from rag.index.onnx_embedder import ensure_model\n"
+        "print(ensure_model(Path(sys.argv[1]), quantized=True))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], env=env, cwd=REPO,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    results = [(p.wait(timeout=600), *p.communicate()) for p in procs]
+    for code_, _, err in results:
+        assert code_ == 0, err
+    models = sorted(f.name for f in tmp_path.iterdir() if not f.name.startswith("."))
+    assert [m.rsplit("-", 1)[-1] for m in models] == ["fp32.onnx", "int8.onnx"]
+    assert {out.strip() for _, out, _ in results} == {str(tmp_path / models[1])}
+
+
 def test_tokenizer_counts_without_truncation_or_padding() -> None:
     tokenizer = get_tokenizer()
     long_text = (CORPUS / "citynews-ap-us-china-fentanyl-talks-2024-01-30.txt").read_text(

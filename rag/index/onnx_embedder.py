@@ -22,11 +22,12 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from filelock import FileLock
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from pydantic import Field, PrivateAttr
 
@@ -69,13 +70,18 @@ def ensure_model(cache_dir: Path, quantized: bool = False) -> Path:
     target = cached_model_path(cache_dir, quantized)
     if target.exists():
         return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    log.info("exporting all-MiniLM-L6-v2 to %s (once)", target)
+    write: Callable[[Path], None] = _export
     if quantized:
-        source = ensure_model(cache_dir, quantized=False)
-        _write_atomically(target, lambda tmp: _quantize(source, tmp))
-    else:
-        _write_atomically(target, _export)
+        write = partial(_quantize, ensure_model(cache_dir, quantized=False))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # One exporter at a time across processes (two `rag` commands started together on a fresh
+    # machine): onnxruntime's quantiser writes a fixed `<source>-inferred.onnx` beside the source
+    # and deletes it, so two concurrent quantisations break each other; waiters then find the file.
+    with FileLock(cache_dir / f".{target.name}.lock"):
+        if target.exists():
+            return target
+        log.info("exporting all-MiniLM-L6-v2 to %s (once)", target)
+        _write_atomically(target, write)
     return target
 
 
