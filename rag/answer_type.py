@@ -44,7 +44,7 @@ def answer_spans(sentence: str, q: QuestionProfile, labels: tuple[str, ...]) -> 
     operator"), then the rest in sentence order (news sentences put the subject first)."""
     if not labels:
         return []
-    asked = _plain_words(q.text)
+    asked = _plain_words(q.text) | set(words(q.text))
     sentence = without_dateline(sentence)  # "WASHINGTON —" is where the story was filed, not an answer
     fitting = [e for e in entities(sentence) if e.label in labels and not _named_in_question(e, q, asked)]
     if q.head:
@@ -69,12 +69,14 @@ def _called(sentence: str, entity: Entity, head: str) -> bool:
 
 
 def _plain_words(text: str) -> set[str]:
-    """Lower-case words without dots or possessives: "U.S." and "US" are the same word."""
-    return {w.replace(".", "").removesuffix("'s") for w in text.lower().replace("’", "'").split()} | set(words(text))
+    """Lower-case words without dots, possessives or punctuation, split at hyphens: "U.S." and
+    "US" are the same word, and "US-backed" names the US."""
+    lowered = text.lower().replace("’", "'").replace("-", " ")
+    return {w.strip(".,;:!?\"“”()'").replace(".", "").removesuffix("'s") for w in lowered.split()} - {""}
 
 
 def _named_in_question(entity: Entity, q: QuestionProfile, asked: set[str]) -> bool:
     """"Biden" in an answer to "What did Biden sign?" is the subject, not the answer."""
     terms = content_terms(entity.text)
-    own = {w.strip(".,;:!?\"“”()") for w in _plain_words(entity.text)} - {""}
-    return (bool(terms) and terms <= q.terms) or (bool(own) and own <= {w.strip(".,;:!?\"“”()") for w in asked})
+    own = _plain_words(entity.text)
+    return (bool(terms) and terms <= q.terms) or (bool(own) and own <= asked)

@@ -82,6 +82,7 @@ class ExtractiveConfig:
     time_bonus: float = 0.3  # x `rag.ranking.time_prior`: a sentence of an article from the question's time
     time_width_days: float = 7.0
     vote_weight: float = 0.4  # answer redundancy: bonus x the share of the read sentences' score naming the span
+    unmet_penalty: float = 0.2  # per specific of the question (figures, ordinals, names) a sentence leaves out
 
 
 @dataclass
@@ -123,13 +124,15 @@ def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedde
     if not fitting:
         return
     overlaps = {id(c): _overlap(c.sentence, q) for c in fitting}
-    wording = {id(c): overlaps[id(c)] + 0.5 * _overlap(c.context, q) for c in fitting}
+    penalty = {id(c): cfg.unmet_penalty * unmet_specifics(c, q) for c in fitting}
+    wording = {id(c): overlaps[id(c)] + 0.5 * _overlap(c.context, q) - penalty[id(c)] for c in fitting}
     fitting = sorted(fitting, key=lambda c: wording[id(c)], reverse=True)[: cfg.embed_pool]
     vectors = sentence_vectors([c.sentence for c in fitting], embedder)
     for cand, vector, cosine in zip(fitting, vectors, vectors @ q_vec):
         cand.vector = vector
         cand.time_prior = cfg.time_bonus * time_prior(cand.passage.date, window, cfg.time_width_days)
-        cand.score = cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlaps[id(cand)] + cand.time_prior
+        meaning = cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlaps[id(cand)]
+        cand.score = max(meaning - penalty[id(cand)], 0.0) + cand.time_prior
     if q.kind == "why":
         prefer_causes(cands, cfg)
 
@@ -206,20 +209,17 @@ def sentence_vectors(sentences: list[str], embedder: Embedder) -> np.ndarray:
 
 def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
     """Does this sentence have the shape of an answer to this kind of question?"""
-    dated = _date_words(cand.passage.date)  # "the storm" in a story dated 2022-02-14 is February 2022's
-    sentence, nearby = cand.sentence, f"{cand.context} {cand.sentence} {dated}"
+    sentence = cand.sentence
     if cand.passage.kind == "credit" and not _CREDIT_QUESTION.search(q.text.strip()):
         return False
-    missing_numbers = q.numbers - numbers(nearby)
-    lenient = q.wants_list or len(q.numbers) > 1  # a long question's every figure need not be in one sentence
-    if (missing_numbers and not (lenient and missing_numbers != q.numbers)) or q.ordinals - ordinals(sentence):
-        return False  # a question about 2023, or the second meeting, is not answered by 2022's or the first's
+    if _misses(_years(q.numbers), _nearby_figures(cand), q):
+        return False  # a year names the edition asked about: the 2020 race is not answered by 2019's
     if q.kind == "say":
         speaker_here = all(_mentions(sentence, n) for n in q.names[:1])
         speaker_before = _PRONOUN.search(sentence) and all(_mentions(cand.context, n) for n in q.names[:1])
         return speech_in(sentence) and bool(speaker_here or speaker_before)
     p = cand.passage
-    surroundings = f"{p.title} {p.outlet} {dated} {cand.article or p.text}"
+    surroundings = f"{p.title} {p.outlet} {_date_words(p.date)} {cand.article or p.text}"
     if not all(_mentions(sentence, n) or _mentions(surroundings, n) for n in q.names):
         return False
     if q.kind == "identity":  # "Who is X?": a sentence that names X itself, not one beside it
@@ -233,6 +233,34 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
     if q.kind == "how_many":
         return bool(numbers(sentence) - q.numbers) or bool(_NUMBER_WORDS.search(sentence))
     return True
+
+
+def unmet_specifics(cand: Candidate, q: QuestionProfile) -> int:
+    """How many of the question's specifics (0-2) the sentence leaves out: its figures other than
+    years ("3 days", "13 fires") and its ordinals ("a second term").
+
+    Each costs `unmet_penalty` rather than ruling the sentence out: news sentences often leave a
+    count or "a second term" implicit. Years and names stay filters (`answers_kind`)."""
+    unmet = int(_misses(q.numbers - _years(q.numbers), _nearby_figures(cand), q))
+    return unmet + int(bool(q.ordinals - ordinals(cand.sentence)))
+
+
+def _years(figures: frozenset[str]) -> frozenset[str]:
+    return frozenset(f for f in figures if len(f) == 4 and f[:2] in ("19", "20") and f.isdigit())
+
+
+def _nearby_figures(cand: Candidate) -> set[str]:
+    """Figures of the sentence, the one before it and its article's date ("the storm" in a story
+    dated 2022-02-14 is February 2022's)."""
+    return numbers(f"{cand.context} {cand.sentence} {_date_words(cand.passage.date)}")
+
+
+def _misses(figures: frozenset[str], found: set[str], q: QuestionProfile) -> bool:
+    """Are some of the question's `figures` missing? A list question or one with several figures
+    ("the 2018 and 2022 elections") is answered sentence by sentence: one of them is enough."""
+    missing = figures - found
+    lenient = q.wants_list or len(q.numbers) > 1
+    return bool(missing) and not (lenient and missing != figures)
 
 
 def _date_words(iso_date: str) -> str:

@@ -5,6 +5,7 @@ the refusal decision, and `as_of` through the CLI and both HTTP APIs."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,15 @@ import pytest
 
 from rag.abstain import AbstainConfig, confidence, generated_refuses, should_abstain
 from rag.answer_type import answer_spans, labels_for_noun, wanted_labels
-from rag.extractive import Candidate, ExtractiveConfig, candidates, read_types, score
+from rag.extractive import (
+    Candidate,
+    ExtractiveConfig,
+    answers_kind,
+    candidates,
+    read_types,
+    score,
+    unmet_specifics,
+)
 from rag.index.types import Citation, Passage
 from rag.names import person_names
 from rag.question import head_noun, profile, without_dates
@@ -116,6 +125,24 @@ def test_who_span_is_a_person_the_question_does_not_name() -> None:
     assert spans and spans[0].text == "Priya Raman"
     q_named = profile("What did Priya Raman design?")
     assert answer_spans("Priya Raman designed the wing.", q_named, ("PERSON",)) == []
+
+
+@pytest.mark.parametrize("question", ["Which country did the US president visit?",
+                                      "Which country abstained from the US-backed resolution?"])
+def test_a_place_the_question_names_in_other_spelling_is_not_the_answer(question: str) -> None:
+    q = profile(question)
+    spans = answer_spans("The U.S. president and his aides landed in Angola on Monday.", q, wanted_labels(q))
+    assert [e.text for e in spans] == ["Angola"]
+
+
+def test_a_figure_the_sentence_leaves_out_costs_but_a_missing_year_rules_it_out() -> None:
+    q = profile("Who won after 3 days of talks in 2021?")
+    passage = Passage(chunk_id="c", text="", title="t", source="s.txt", score=1.0, date="2021-05-02")
+    assert unmet_specifics(Candidate("Ada Reyes won the talks.", passage), q) == 1
+    assert unmet_specifics(Candidate("Ada Reyes won after 3 days.", passage), q) == 0
+    assert answers_kind(Candidate("Ada Reyes won the talks.", passage), q)
+    undated = replace(passage, date="")
+    assert not answers_kind(Candidate("Ada Reyes won the talks.", undated), q)
 
 
 def test_an_answer_many_read_sentences_name_beats_one_named_once() -> None:
