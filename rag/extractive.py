@@ -82,7 +82,7 @@ class ExtractiveConfig:
     time_bonus: float = 0.3  # x `rag.ranking.time_prior`: a sentence of an article from the question's time
     time_width_days: float = 7.0
     vote_weight: float = 0.4  # answer redundancy: bonus x the share of the read sentences' score naming the span
-    unmet_penalty: float = 0.2  # per specific of the question (figures, ordinals, names) a sentence leaves out
+    unmet_penalty: float = 0.2  # per figure (not year) or ordinal of the question a sentence leaves out
 
 
 @dataclass
@@ -212,7 +212,7 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
     sentence = cand.sentence
     if cand.passage.kind == "credit" and not _CREDIT_QUESTION.search(q.text.strip()):
         return False
-    if _misses(_years(q.numbers), _nearby_figures(cand), q):
+    if _misses(q.years, _nearby_figures(cand), q):
         return False  # a year names the edition asked about: the 2020 race is not answered by 2019's
     if q.kind == "say":
         speaker_here = all(_mentions(sentence, n) for n in q.names[:1])
@@ -241,12 +241,8 @@ def unmet_specifics(cand: Candidate, q: QuestionProfile) -> int:
 
     Each costs `unmet_penalty` rather than ruling the sentence out: news sentences often leave a
     count or "a second term" implicit. Years and names stay filters (`answers_kind`)."""
-    unmet = int(_misses(q.numbers - _years(q.numbers), _nearby_figures(cand), q))
+    unmet = int(_misses(q.numbers - q.years, _nearby_figures(cand), q))
     return unmet + int(bool(q.ordinals - ordinals(cand.sentence)))
-
-
-def _years(figures: frozenset[str]) -> frozenset[str]:
-    return frozenset(f for f in figures if len(f) == 4 and f[:2] in ("19", "20") and f.isdigit())
 
 
 def _nearby_figures(cand: Candidate) -> set[str]:

@@ -73,6 +73,7 @@ class QuestionProfile:
     names: tuple[str, ...]  # capitalised names the answer must be about
     numbers: frozenset[str]
     terms: frozenset[str]
+    years: frozenset[str] = frozenset()  # those of `numbers` that are years: "the 2020 race" is not 2019's
     ordinals: frozenset[str] = frozenset()  # "second meeting" is not answered by the first
     money: bool = False  # "how much money" needs an amount of money, not any number
     percent: bool = False  # "what percentage" needs a percentage
@@ -102,11 +103,13 @@ def profile(question: str) -> QuestionProfile:
     core = without_dates(question) or question
     kind = _kind(interrogative(core))
     lower = core.lower()
+    figures = numbers(core)
     return QuestionProfile(
         text=question,
         kind=kind,
         names=tuple(_names(core)),
-        numbers=frozenset(numbers(core)),
+        numbers=frozenset(figures),
+        years=frozenset(n for n in figures if _YEAR.fullmatch(n)),
         terms=frozenset(content_terms(core) - _FILLER_TERMS),
         ordinals=frozenset(ordinals(core)),
         money=kind == "how_many" and bool(_MONEY.search(lower)),
