@@ -87,7 +87,8 @@ def worker_ingest(corpus: Path, index: Path, kind: str) -> dict[str, Any]:
     done = time.perf_counter()
     return {"files": report.files, "articles": report.articles, "chunks": report.chunks, "errors": len(report.errors),
             "setup_s": loaded - started, "ingest_s": done - loaded, "word_pieces": report.word_pieces,
-            "embed_s": report.embed_seconds, "keyword_s": report.keyword_seconds}
+            "embed_s": report.embed_seconds, "keyword_s": report.keyword_seconds,
+            "write_s": report.write_seconds}
 
 
 def worker_query(index: Path, kind: str, count: int, answers: int) -> dict[str, Any]:

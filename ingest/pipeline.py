@@ -53,6 +53,7 @@ class IngestReport:
     word_pieces: int = 0  # fed to the embedding model in this run
     embed_seconds: float = 0.0  # of `seconds`, inside the embedder
     keyword_seconds: float = 0.0  # of `seconds`, building and saving the BM25 index of the new generation
+    write_seconds: float = 0.0  # of `seconds`, Chroma writing the chunks (mostly its HNSW insertion)
 
     def summary(self) -> str:
         line = (
@@ -64,7 +65,8 @@ class IngestReport:
             line += (
                 f"\nembedded {self.word_pieces:,} word pieces: {self.word_pieces / self.seconds:,.0f}/s over the "
                 f"whole ingest, {self.word_pieces / self.embed_seconds:,.0f}/s inside the embedder "
-                f"({self.embed_seconds / self.seconds:.0%} of the time)"
+                f"({self.embed_seconds / self.seconds:.0%} of the time); Chroma writes "
+                f"{self.write_seconds:.1f} s ({self.write_seconds / self.seconds:.0%})"
             )
         return line
 
@@ -231,9 +233,13 @@ class _BatchWriter:
         nodes = [n for p in batch for n in p.nodes]
         vectors = np.asarray(self.embedder.get_text_embedding_batch([embed_text(n) for n in nodes]), np.float32)
         self.manifest.begin([(p.path, p.sha) for p in batch])
+        writing = time.perf_counter()
         self.store.add([n.node_id for n in nodes], vectors, [n.text for n in nodes], [n.metadata for n in nodes])
+        self.report.write_seconds += time.perf_counter() - writing
         self.manifest.commit([_commit(p) for p in batch], keep_pending=True)
+        writing = time.perf_counter()
         self.store.delete_older([(p.path, p.sha) for p in batch if p.path in self.committed])
+        self.report.write_seconds += time.perf_counter() - writing
         self.manifest.clear_pending([p.path for p in batch])
         for p in batch:
             self.committed[p.path] = p.sha

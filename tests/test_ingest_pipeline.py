@@ -46,10 +46,12 @@ def test_reingest_skips_unchanged_replaces_changed_and_deletes_removed(tmp_path:
     first = ingest_path(folder, settings, progress=False)
     assert (first.files, first.skipped, first.errors) == (5, 0, [])
     assert first.articles >= 8  # the aggregator page holds several stories
+    assert 0 < first.write_seconds < first.seconds - first.embed_seconds  # the summary's split of the time
     ids_before = _chunk_ids_by_path(settings)
 
     again = ingest_path(folder, settings, progress=False)
     assert (again.files, again.skipped, again.chunks) == (0, 5, 0)
+    assert again.write_seconds == 0.0
     assert _chunk_ids_by_path(settings) == ids_before  # stable ids, nothing rewritten
 
     changed = folder / "china-us-talks-tackle-fentanyl-crisis-rewrite.txt"
