@@ -100,17 +100,17 @@ def worker_plain_from_ours(index: Path, out: Path) -> dict[str, Any]:
     from llama_index.core.schema import TextNode
 
     from rag.index.settings import load_settings
-    from rag.index.store import ChunkStore
+    from rag.index.store import ChunkStore, stored_chunk
 
     plain_settings()
     Settings.embed_model = MockEmbedding(embed_dim=384)  # never called: every node has its vector
     collection = ChunkStore(load_settings(index_dir=index)).collection
     nodes: list[TextNode] = []
     for offset in range(0, collection.count(), 5000):
-        page = collection.get(include=["documents", "embeddings"], limit=5000, offset=offset)
+        page = collection.get(include=["documents", "metadatas", "embeddings"], limit=5000, offset=offset)
         vectors = page["embeddings"] if page["embeddings"] is not None else []
-        nodes += [TextNode(id_=i, text=d or "", embedding=[float(x) for x in e])
-                  for i, d, e in zip(page["ids"], page["documents"] or [], vectors)]
+        nodes += [TextNode(id_=i, text=stored_chunk(i, d, m).text, embedding=[float(x) for x in e])
+                  for i, d, m, e in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], vectors)]
     built = VectorStoreIndex(nodes, storage_context=StorageContext.from_defaults())
     built.storage_context.persist(persist_dir=str(out))
     return {"nodes": len(nodes)}

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 
 # Per-chunk metadata written at ingest; retrieval and the chat page read these keys.
 CHUNK_FIELDS = ("path", "file_sha", "article_id", "title", "outlet", "date", "byline", "source", "kind", "position")
+# The chunk's text is written as this metadata value, not as Chroma's document. Why: chromadb 1.5
+# indexes every document for its own full-text search (SQLite FTS5, trigram tokenizer), which we
+# never query (keyword search is bm25s, `rag.index.keyword`), and the embedded client builds that
+# index even when a collection schema leaves it out. Adding the same 13,721 long-article chunks
+# took 12.5-15.1 s as documents and 9.3-9.9 s as metadata (docs/perf/README.md). Indexes written
+# before this keep their text in the document; reads take either.
+TEXT_KEY = "text"
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,13 @@ class StoredChunk:
     chunk_id: str
     text: str
     meta: dict[str, Any]
+
+
+def stored_chunk(chunk_id: str, document: str | None, meta: Any) -> StoredChunk:
+    """A chunk as read back: its text from `TEXT_KEY`, or from the document of an older index."""
+    fields = dict(meta or {})
+    text = fields.pop(TEXT_KEY, None)
+    return StoredChunk(chunk_id, str(text if text is not None else document or ""), fields)
 
 
 T = TypeVar("T")
@@ -135,8 +149,10 @@ class ChunkStore:
                 collection.add(
                     ids=list(ids[i : i + step]),
                     embeddings=vectors[i : i + step],
-                    documents=list(texts[i : i + step]),
-                    metadatas=[{k: m[k] for k in CHUNK_FIELDS if k in m} for m in metas[i : i + step]],
+                    metadatas=[
+                        {**{k: m[k] for k in CHUNK_FIELDS if k in m}, TEXT_KEY: text}
+                        for m, text in zip(metas[i : i + step], texts[i : i + step])
+                    ],
                 )
 
     def delete_file(self, path: str, except_sha: str | None = None) -> None:
@@ -173,7 +189,7 @@ class ChunkStore:
         with self.reachable():
             page = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
         found = {
-            cid: StoredChunk(cid, doc or "", dict(meta or {}))
+            cid: stored_chunk(cid, doc, meta)
             for cid, doc, meta in zip(page["ids"], _included(page["documents"]), _included(page["metadatas"]))
         }
         return [found[cid] for cid in ids if cid in found]
@@ -193,7 +209,7 @@ class ChunkStore:
             )
         rows = zip(result["ids"][0], _included(result["documents"])[0], _included(result["metadatas"])[0],
                    _included(result["distances"])[0])
-        return [(StoredChunk(cid, doc or "", dict(meta or {})), 1.0 - dist) for cid, doc, meta, dist in rows]
+        return [(stored_chunk(cid, doc, meta), 1.0 - dist) for cid, doc, meta, dist in rows]
 
     def all_chunks(self, where: dict[str, Any] | None = None, batch: int = 5000) -> list[StoredChunk]:
         """Every chunk's text and metadata, paged so a large collection is not fetched at once."""
@@ -205,7 +221,7 @@ class ChunkStore:
                     where=where or None, include=["documents", "metadatas"], limit=batch, offset=offset
                 )
             for cid, doc, meta in zip(page["ids"], _included(page["documents"]), _included(page["metadatas"])):
-                chunks.append(StoredChunk(cid, doc or "", dict(meta or {})))
+                chunks.append(stored_chunk(cid, doc, meta))
             if len(page["ids"]) < batch:
                 return chunks
             offset += batch
