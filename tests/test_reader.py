@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag import names
 from rag.abstain import AbstainConfig, confidence, generated_refuses, should_abstain
 from rag.answer_type import answer_spans, labels_for_noun, wanted_labels
 from rag.extractive import (
@@ -345,3 +346,17 @@ def test_reader_modules_name_nothing_of_the_sample_corpus() -> None:
     source = " ".join(p.read_text(encoding="utf-8") for p in rag_dir.rglob("*.py"))
     for word in ("Diaoyutai", "Counternarcotics", "Zero Units", "Daskal", "sum up", "both sides", "_initials"):
         assert word not in source, word
+
+
+def test_entities_of_a_batch_match_one_sentence_at_a_time() -> None:
+    """The reader runs its sentences through the NER model in one batch; nothing may change."""
+    sentences = ["Ada Lovelace met Charles Babbage in London in June 1833.",
+                 "Acme Corp. paid $4 million to settle, the company said on Tuesday.",
+                 "Ada Lovelace met Charles Babbage in London in June 1833.",
+                 "No names here at all."]
+    batched = names.entities_of(sentences)
+    assert batched[0] == batched[2]
+    assert {e.label for e in batched[0]} >= {"PERSON", "GPE", "DATE"}
+    assert batched[3] == ()
+    names._ENTITY_CACHE.clear()
+    assert [names.entities(s) for s in sentences] == batched
