@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -20,7 +21,20 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
+def use_test_suite() -> None:
+    """Make the checkout's `tests` package importable from any working directory.
+
+    The trial and load code is the test suite's (not installed with the package), and `rag bench`
+    may run from anywhere, where `tests` is not on the import path."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "tests" / "test_crash_safety.py").is_file():
+        raise RuntimeError(f"crash and load figures need the test suite of a source checkout; none in {root}")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+
+
 def crash_figures(workdir: Path, trials: int, seed: int, embedder: object) -> dict:
+    use_test_suite()
     from tests.test_crash_safety import run_trials, summary
 
     results = run_trials(workdir / "crash", trials=trials, seed=seed, generated=100, changed=24, embedder=embedder)
@@ -28,6 +42,7 @@ def crash_figures(workdir: Path, trials: int, seed: int, embedder: object) -> di
 
 
 def load_figures(workdir: Path, seconds: float, embedder: object) -> dict:
+    use_test_suite()
     from ingest.pipeline import ingest_path
     from rag.api import Rag
     from rag.index.settings import Settings

@@ -98,3 +98,17 @@ def test_bench_scale_writes_rows_beside_llama_index(tmp_path: Path) -> None:
     # each figure is rounded to 0.01 s, so a ratio over a time near 0.4 s may differ from it by ~2%
     assert whole["ratio"] == pytest.approx(whole["ours"] / whole["theirs"], rel=0.05)
     assert any("word pieces embedded per second" in figure for figure in figures)
+
+
+def test_reliability_figures_find_the_test_suite_from_any_directory(tmp_path: Path) -> None:
+    """`rag bench --scale` runs the crash trials of tests/ wherever it is started (it crashed with
+    ModuleNotFoundError: tests when run outside the checkout)."""
+    import subprocess
+    import sys
+
+    code = ("from eval.reliability import use_test_suite; use_test_suite(); "
+            "import tests.test_crash_safety as t; print(t.run_trials.__name__)")
+    done = subprocess.run([sys.executable, "-c", code], check=False, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "run_trials"

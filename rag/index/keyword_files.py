@@ -82,9 +82,10 @@ def open_snapshot(manifest: Manifest, source: ChunkSource | None = None) -> Keyw
     """The current generation's snapshot: loaded if saved, else built from token rows and saved."""
     generation = manifest.generation()
     folder = keyword_root(manifest) / f"gen-{generation}"
-    if _layout(folder) == LAYOUT:
+    saved = _description(folder)
+    if saved is not None and saved.get("layout", 1) == LAYOUT:
         try:
-            return _load(folder, generation)
+            return _load(folder, generation, saved["fields"])
         except OSError:  # pruned under us by a newer save: build our own
             pass
     return save_current(manifest, source)
@@ -156,17 +157,23 @@ def chunk_row(chunk_id: str, meta: dict, tokens: list[str]) -> ChunkRow:
     return ChunkRow(chunk_id, str(meta.get("article_id", "")), int(meta.get("position", 0)), " ".join(tokens))
 
 
-def _layout(folder: Path) -> int | None:
-    """The layout a saved folder was written with; None when there is none (or it is unreadable)."""
+def _description(folder: Path) -> dict | None:
+    """A saved folder's `fields.json` (its layout and field names); None when missing or unreadable.
+    Anything but an object is taken as layout 1, as before layouts were numbered."""
     try:
         saved = json.loads((folder / "fields.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return saved.get("layout", 1) if isinstance(saved, dict) else 1
+    return saved if isinstance(saved, dict) else {"layout": 1}
 
 
-def _load(folder: Path, generation: int) -> KeywordSnapshot:
-    names = json.loads((folder / "fields.json").read_text(encoding="utf-8"))["fields"]
+def _layout(folder: Path) -> int | None:
+    """The layout a saved folder was written with; None when there is none (or it is unreadable)."""
+    saved = _description(folder)
+    return None if saved is None else saved.get("layout", 1)
+
+
+def _load(folder: Path, generation: int, names: list[str]) -> KeywordSnapshot:
     fields = {name: np.load(folder / f"field-{name}.npy", mmap_mode="r") for name in names}
     return KeywordSnapshot(generation, np.load(folder / "chunk_ids.npy", mmap_mode="r"), fields,
                            KeywordIndex.load(folder / "bm25"), np.load(folder / "article_starts.npy"),
