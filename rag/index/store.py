@@ -27,7 +27,7 @@ CHUNK_FIELDS = ("path", "file_sha", "article_id", "title", "outlet", "date", "by
 # indexes every document for its own full-text search (SQLite FTS5, trigram tokenizer), which we
 # never query (keyword search is bm25s, `rag.index.keyword`), and the embedded client builds that
 # index even when a collection schema leaves it out. Adding the same 13,721 long-article chunks
-# took 12.5-15.1 s as documents and 9.3-9.9 s as metadata (docs/perf/README.md). Indexes written
+# took 12.5-15.4 s as documents and 9.3-9.9 s as metadata (docs/perf/README.md). Indexes written
 # before this keep their text in the document; reads take either.
 TEXT_KEY = "text"
 
