@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
 
 from rag.answer_type import answer_spans_each, span_key
+from rag.batch_cache import BatchCache
 from rag.datewords import MONTH_NAMES, WEEKDAY_NAMES
 from rag.dedupe import containment, shingles
 from rag.index.protocols import Embedder
@@ -182,30 +181,20 @@ def read_types(cands: list[Candidate], q: QuestionProfile, labels: tuple[str, ..
         cand.score += cfg.type_bonus + cfg.vote_weight * votes[span_key(cand.span)] / total
 
 
-_VECTOR_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
-_VECTOR_CACHE_SIZE = 20_000  # ~30 MB of float32 MiniLM vectors
-_VECTOR_LOCK = threading.Lock()
+_SENTENCE_VECTORS: BatchCache[np.ndarray] = BatchCache(20_000)  # ~30 MB of float32 MiniLM vectors
 
 
 def clear_sentence_cache() -> None:
     """Forget every cached sentence vector, so a benchmark can time a question over unseen text."""
-    with _VECTOR_LOCK:
-        _VECTOR_CACHE.clear()
+    _SENTENCE_VECTORS.clear()
 
 
 def sentence_vectors(sentences: list[str], embedder: Embedder) -> np.ndarray:
     """Embed sentences, reusing vectors of sentences seen in earlier questions (corpus text repeats)."""
-    with _VECTOR_LOCK:
-        known = {s: _VECTOR_CACHE[s] for s in sentences if s in _VECTOR_CACHE}
-    missing = [s for s in dict.fromkeys(sentences) if s not in known]
-    if missing:
-        fresh = np.asarray(embedder.get_text_embedding_batch(missing), dtype=np.float32)
-        known.update(zip(missing, fresh))
-        with _VECTOR_LOCK:
-            _VECTOR_CACHE.update(zip(missing, fresh))
-            while len(_VECTOR_CACHE) > _VECTOR_CACHE_SIZE:
-                _VECTOR_CACHE.popitem(last=False)
-    return np.stack([known[s] for s in sentences])
+    def embed(missing: list[str]) -> np.ndarray:
+        return np.asarray(embedder.get_text_embedding_batch(missing), dtype=np.float32)
+
+    return np.stack(_SENTENCE_VECTORS.get_many(sentences, embed))
 
 
 def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:

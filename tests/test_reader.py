@@ -358,5 +358,23 @@ def test_entities_of_a_batch_match_one_sentence_at_a_time() -> None:
     assert batched[0] == batched[2]
     assert {e.label for e in batched[0]} >= {"PERSON", "GPE", "DATE"}
     assert batched[3] == ()
-    names._ENTITY_CACHE.clear()
+    names.ENTITY_CACHE.clear()
     assert [names.entities(s) for s in sentences] == batched
+
+
+def test_batch_cache_computes_each_missing_text_once_and_drops_the_least_recent() -> None:
+    from rag.batch_cache import BatchCache
+
+    calls: list[list[str]] = []
+
+    def upper(texts: list[str]) -> list[str]:
+        calls.append(texts)
+        return [t.upper() for t in texts]
+
+    cache: BatchCache[str] = BatchCache(2)
+    assert cache.get_many(["a", "b", "a"], upper) == ["A", "B", "A"]
+    assert calls == [["a", "b"]]
+    assert cache.get_many(["a"], upper) == ["A"]  # a is now the most recent
+    cache.get_many(["c"], upper)  # over the size: b goes
+    assert cache.get_many(["a", "b"], upper) == ["A", "B"]
+    assert calls[-1] == ["b"]

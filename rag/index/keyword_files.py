@@ -83,7 +83,7 @@ def open_snapshot(manifest: Manifest, source: ChunkSource | None = None) -> Keyw
     generation = manifest.generation()
     folder = keyword_root(manifest) / f"gen-{generation}"
     saved = _description(folder)
-    if saved is not None and saved.get("layout", 1) == LAYOUT:
+    if saved is not None and saved["layout"] == LAYOUT:
         try:
             return _load(folder, generation, saved["fields"])
         except OSError:  # pruned under us by a newer save: build our own
@@ -159,18 +159,18 @@ def chunk_row(chunk_id: str, meta: dict, tokens: list[str]) -> ChunkRow:
 
 def _description(folder: Path) -> dict | None:
     """A saved folder's `fields.json` (its layout and field names); None when missing or unreadable.
-    Anything but an object is taken as layout 1, as before layouts were numbered."""
+    A folder saved before layouts were numbered is layout 1."""
     try:
         saved = json.loads((folder / "fields.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return saved if isinstance(saved, dict) else {"layout": 1}
+    return {"layout": 1, **saved} if isinstance(saved, dict) else {"layout": 1}
 
 
 def _layout(folder: Path) -> int | None:
     """The layout a saved folder was written with; None when there is none (or it is unreadable)."""
     saved = _description(folder)
-    return None if saved is None else saved.get("layout", 1)
+    return None if saved is None else saved["layout"]
 
 
 def _load(folder: Path, generation: int, names: list[str]) -> KeywordSnapshot:
