@@ -235,13 +235,18 @@ def unmet_specifics(cand: Candidate, q: QuestionProfile) -> int:
     return unmet + int(bool(q.ordinals - ordinals(cand.sentence)))
 
 
-def _nearby_figures(cand: Candidate) -> set[str]:
+def _nearby_figures(cand: Candidate) -> frozenset[str]:
     """Figures of the sentence, the one before it and its article's date ("the storm" in a story
     dated 2022-02-14 is February 2022's)."""
-    return numbers(f"{cand.context} {cand.sentence} {_date_words(cand.passage.date)}")
+    return _figures_around(cand.context, cand.sentence, cand.passage.date)
 
 
-def _misses(figures: frozenset[str], found: set[str], q: QuestionProfile) -> bool:
+@functools.lru_cache(maxsize=4_096)  # both `answers_kind` and `unmet_specifics` ask for each sentence
+def _figures_around(context: str, sentence: str, iso_date: str) -> frozenset[str]:
+    return frozenset(numbers(f"{context} {sentence} {_date_words(iso_date)}"))
+
+
+def _misses(figures: frozenset[str], found: frozenset[str], q: QuestionProfile) -> bool:
     """Are some of the question's `figures` missing? A list question or one with several figures
     ("the 2018 and 2022 elections") is answered sentence by sentence: one of them is enough."""
     missing = figures - found
