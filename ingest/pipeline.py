@@ -172,7 +172,7 @@ def _discover(path: Path, report: IngestReport) -> Iterator[Path]:
 
 def _fingerprint(chunking: ChunkingConfig, embedder: Embedder) -> bytes:
     """What else, beside the text, decides a file's chunks and vectors: a change re-ingests it."""
-    vectors = f"{type(embedder).__name__}:{getattr(embedder, 'precision', 'fp32')}"
+    vectors = f"{type(embedder).__name__}:{'int8' if getattr(embedder, 'quantized', False) else 'fp32'}"
     return f"{PIPELINE_VERSION}|{chunking}|{vectors}".encode()
 
 

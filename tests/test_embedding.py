@@ -1,4 +1,4 @@
-"""The ONNX and bf16 embedders give the torch reference's vectors, in input order; ONNX without torch.
+"""The ONNX embedder gives the torch reference's vectors, in input order, without importing torch.
 
 Runs the real model on the sample corpus. The ONNX export happens once into the default model
 cache (the same one ingest uses), so only a first run on a machine pays for it.
@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from rag.index.bf16_embedder import Bf16MiniLMEmbedding
-from rag.index.embedding import auto_choice, cpu_has_amx_bf16, get_embedder, onnx_embedder, torch_embedder
+from rag.index.embedding import get_embedder, onnx_embedder, torch_embedder
 from rag.index.minilm import MAX_WORD_PIECES, default_model_cache_dir, get_tokenizer
 from rag.index.onnx_embedder import OnnxMiniLMEmbedding, _write_atomically, ensure_model
 from rag.index.settings import Settings
@@ -83,18 +82,6 @@ def test_onnx_int8_stays_close_to_torch_reference(
     assert cos.min() >= 0.97  # measured 0.98; int8 kernels differ a little between CPUs
 
 
-def test_bf16_stays_close_to_torch_reference(texts: list[str], reference: np.ndarray) -> None:
-    embedder = Bf16MiniLMEmbedding()
-    vectors = embedder.embed(texts)
-    cos = cosines(vectors, reference)
-    print(f"torch bf16 vs fp32 on {len(texts)} texts: mean {cos.mean():.5f}, min {cos.min():.5f}")
-    assert cos.mean() >= 0.999 and cos.min() >= 0.995  # measured 0.99995 / 0.9999 on news chunks
-    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    one_by_one = np.stack([embedder.embed([t])[0] for t in texts[:6]])
-    np.testing.assert_allclose(vectors[:6], one_by_one, atol=2e-3)  # bf16 rounding differs with padding
-    assert embedder.stats.texts == len(texts) + 6 and embedder.precision == "bf16"
-
-
 def test_vectors_are_unit_length(
     fp32: OnnxMiniLMEmbedding, texts: list[str], reference: np.ndarray
 ) -> None:
@@ -108,7 +95,7 @@ def test_vectors_are_unit_length(
 
 def test_length_batching_returns_input_order(cache_dir: Path, texts: list[str]) -> None:
     mixed = [texts[-1], texts[0], "Fentanyl.", texts[-3], texts[5], "", texts[1]]
-    embedder = OnnxMiniLMEmbedding(cache_dir=cache_dir, forward_batch_size=3)
+    embedder = OnnxMiniLMEmbedding(cache_dir=cache_dir, session_batch_size=3)
     batched = embedder.embed(mixed)
     one_by_one = np.stack([embedder.embed([t])[0] for t in mixed])
     np.testing.assert_allclose(batched, one_by_one, atol=1e-5)
@@ -127,7 +114,7 @@ def test_onnx_path_does_not_import_torch(cache_dir: Path) -> None:
         "import sys\n"
         "from rag.index.settings import Settings\n"
         "from rag.index.embedding import get_embedder\n"
-        "e = get_embedder(Settings(embedder='onnx-int8'))\n"
+        "e = get_embedder(Settings())\n"
         "assert len(e.get_query_embedding('Who led the delegation?')) == 384\n"
         "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n"
     )
@@ -142,23 +129,10 @@ def test_onnx_path_does_not_import_torch(cache_dir: Path) -> None:
 def test_get_embedder_chooses_by_setting(tmp_path: Path) -> None:
     fp32 = get_embedder(Settings(embedder="onnx"), cache_dir=tmp_path)
     assert isinstance(fp32, OnnxMiniLMEmbedding) and not fp32.quantized
-    int8 = get_embedder(Settings(embedder="onnx-int8"), cache_dir=tmp_path)
-    assert isinstance(int8, OnnxMiniLMEmbedding) and int8.quantized
-    assert isinstance(get_embedder(Settings(embedder="bf16")), Bf16MiniLMEmbedding)
     default = get_embedder(Settings(embedder="auto"), cache_dir=tmp_path)
-    wanted = Bf16MiniLMEmbedding if auto_choice(tmp_path) == "bf16" else OnnxMiniLMEmbedding
-    assert isinstance(default, wanted)
+    assert isinstance(default, OnnxMiniLMEmbedding) and default.quantized
     assert isinstance(get_embedder(Settings(embedder="torch")), BaseEmbedding)
     assert not list(tmp_path.iterdir()), "building an embedder must not export anything yet"
-
-
-def test_amx_is_read_from_the_cpu_flags(tmp_path: Path) -> None:
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx512f avx512_bf16 amx_tile\n")
-    assert not cpu_has_amx_bf16(cpuinfo), "avx512_bf16 and amx_tile alone are not AMX bfloat16"
-    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx512f amx_bf16 amx_tile amx_int8\n")
-    assert cpu_has_amx_bf16(cpuinfo)
-    assert not cpu_has_amx_bf16(tmp_path / "missing")
 
 
 def test_killed_export_leaves_no_model(tmp_path: Path) -> None:

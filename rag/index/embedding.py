@@ -7,11 +7,8 @@ Both back ends run sentence-transformers/all-MiniLM-L6-v2 from the `gt-all-minil
   faster on CPU and does not import torch once its model has been exported and cached.
 - "onnx-int8": the same with dynamically quantised int8 weights: about twice as fast again;
   mean cosine 0.99 to the fp32 vectors and the same gold-set hit@5 (docs/perf/README.md).
-- "bf16": `Bf16MiniLMEmbedding`, torch in bfloat16; on CPUs with AMX tiles about 1.3x onnx-int8's
-  speed and closer to fp32 (mean cosine 0.99995), on others no faster.
 - "torch": llama-index's `HuggingFaceEmbedding` (sentence-transformers), the reference.
-- "auto": bf16 where the CPU has AMX and torch is installed, else onnx-int8 when onnxruntime can
-  run it here, else torch.
+- "auto": onnx-int8 when onnxruntime can run it here, else torch.
 
 Only the chosen back end is imported, inside `get_embedder`, so importing this module is cheap.
 """
@@ -28,42 +25,18 @@ from rag.index.minilm import default_model_cache_dir, model_dir
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-    from rag.index.settings import EmbedderChoice, Settings
+    from rag.index.settings import Settings
 
 
 def get_embedder(settings: Settings, cache_dir: Path | None = None) -> BaseEmbedding:
     """The embedder named by `settings.embedder`; `cache_dir` overrides the ONNX model cache."""
-    choice: EmbedderChoice = settings.embedder
+    choice = settings.embedder
     cache_dir = cache_dir or default_model_cache_dir()
-    if choice == "auto":
-        choice = auto_choice(cache_dir)
-    if choice == "bf16":
-        from rag.index.bf16_embedder import Bf16MiniLMEmbedding
-
-        return Bf16MiniLMEmbedding()
+    if choice == "auto":  # int8 keeps quality here (docs/perf/README.md) at twice fp32's speed
+        choice = "onnx-int8" if onnx_usable(cache_dir) else "torch"
     if choice in ("onnx", "onnx-int8"):
         return onnx_embedder(cache_dir, quantized=choice == "onnx-int8")
     return torch_embedder()
-
-
-def auto_choice(cache_dir: Path) -> EmbedderChoice:
-    """The fastest back end that keeps quality here (measured in docs/perf/README.md)."""
-    if cpu_has_amx_bf16() and importlib.util.find_spec("torch") is not None:
-        return "bf16"
-    return "onnx-int8" if onnx_usable(cache_dir) else "torch"
-
-
-def cpu_has_amx_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
-    """The CPU flag Linux shows when AMX bfloat16 tiles are there and the kernel enables them."""
-    try:
-        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
-    except OSError:  # not Linux, or no /proc
-        return False
-    return any(
-        "amx_bf16" in line.split(":", 1)[1].split()
-        for line in text.splitlines()
-        if line.startswith("flags") and ":" in line
-    )
 
 
 def onnx_usable(cache_dir: Path) -> bool:
