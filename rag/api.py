@@ -248,8 +248,7 @@ class Rag:
         best = list(dict.fromkeys(p.article_id for p in passages if p.article_id))[: cfg.read_articles]
         retrieved = {p.chunk_id: p for p in passages}
         reading = []
-        for article in best:
-            chunks = self.retriever.article_chunks(article, limit=cfg.read_chunks)
+        for chunks in self.retriever.articles_chunks(best, limit=cfg.read_chunks):
             reading += [retrieved.get(c.chunk_id) or passage_from_chunk(c) for c in chunks]
         seen = {p.chunk_id for p in reading}
         return reading + [p for p in passages if p.chunk_id not in seen]
@@ -259,11 +258,9 @@ class Rag:
         best: dict[str, Passage] = {}
         for passage in passages:
             best.setdefault(passage.article_id or passage.source, passage)
-        leads = []
-        for retrieved in list(best.values())[:articles]:
-            first = self.retriever.article_chunks(retrieved.article_id, limit=1) if retrieved.article_id else []
-            leads.append(passage_from_chunk(first[0]) if first else retrieved)
-        return leads
+        chosen = list(best.values())[:articles]
+        firsts = self.retriever.articles_chunks([p.article_id for p in chosen], limit=1)
+        return [passage_from_chunk(first[0]) if first else p for p, first in zip(chosen, firsts)]
 
 
 def reference_date(as_of: date | str | None) -> date:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -102,10 +103,18 @@ class HybridRetriever:
 
     def article_chunks(self, article_id: str, limit: int | None = None) -> list[StoredChunk]:
         """An article's committed chunks in reading order (the first `limit`), fetched by id."""
+        return self.articles_chunks([article_id], limit)[0]
+
+    def articles_chunks(self, article_ids: Sequence[str], limit: int | None = None) -> list[list[StoredChunk]]:
+        """`article_chunks` for each of several articles, in one store read (one round trip to a server)."""
         snap = self.snapshot()
-        start, end = snap.spans.get(article_id, (0, 0))
-        end = end if limit is None else min(end, start + limit)
-        return self.store.get([str(cid) for cid in snap.chunk_ids[start:end]])
+        wanted: list[list[str]] = []
+        for article_id in article_ids:
+            start, end = snap.spans.get(article_id, (0, 0))
+            end = end if limit is None else min(end, start + limit)
+            wanted.append([str(cid) for cid in snap.chunk_ids[start:end]])
+        found = {c.chunk_id: c for c in self.store.get([cid for ids in wanted for cid in ids])}
+        return [[found[cid] for cid in ids if cid in found] for ids in wanted]
 
     def retrieve(self, question: str, k: int, filters: SearchFilter | None = None,
                  as_of: date | None = None) -> list[Passage]:

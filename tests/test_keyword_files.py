@@ -40,6 +40,7 @@ class CountingStore:
         self.fetched_ids: list[str] = []
         self.queried = 0
         self.all_chunk_calls = 0
+        self.get_calls = 0
 
     def query(self, embedding: Sequence[float], n: int,
               where: dict[str, Any] | None) -> list[tuple[StoredChunk, float]]:
@@ -49,6 +50,7 @@ class CountingStore:
 
     def get(self, ids: Sequence[str]) -> list[StoredChunk]:
         self.fetched_ids += list(ids)
+        self.get_calls += 1
         return self.real.get(ids)
 
     def all_chunks(self, where: dict[str, Any] | None = None, batch: int = 5000) -> list[StoredChunk]:
@@ -188,6 +190,11 @@ def test_retrieval_reads_texts_of_its_hits_only(tmp_path: Path, corpus: Path, sa
     assert chunks and {c.meta["article_id"] for c in chunks} == {article}
     assert len(store.fetched_ids) == len(chunks)
     assert [c.meta["position"] for c in chunks] == sorted(c.meta["position"] for c in chunks)
+    other = next(p.article_id for p in passages if p.article_id != article)
+    store.get_calls = 0
+    both = retriever.articles_chunks([other, article, "no-such-article"], limit=3)
+    assert store.get_calls == 1, "several articles' chunks come in one store read"
+    assert both == [retriever.article_chunks(other)[:3], chunks[:3], []]
     assert store.all_chunk_calls == 0
 
 
