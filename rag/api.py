@@ -259,8 +259,9 @@ class Rag:
         for passage in passages:
             best.setdefault(passage.article_id or passage.source, passage)
         chosen = list(best.values())[:articles]
-        firsts = self.retriever.articles_chunks([p.article_id for p in chosen], limit=1)
-        return [passage_from_chunk(first[0]) if first else p for p, first in zip(chosen, firsts)]
+        with_id = [p.article_id for p in chosen if p.article_id]  # chunks of older indexes may have none
+        firsts = dict(zip(with_id, self.retriever.articles_chunks(with_id, limit=1)))
+        return [passage_from_chunk(firsts[p.article_id][0]) if firsts.get(p.article_id) else p for p in chosen]
 
 
 def reference_date(as_of: date | str | None) -> date:
