@@ -1,4 +1,4 @@
-"""Embedding speed and fidelity: torch reference vs ONNX fp32 vs ONNX int8, same chunks, same run.
+"""Embedding speed and fidelity: torch reference vs ONNX fp32, ONNX int8 and OpenVINO, same chunks, same run.
 
 Why: the ONNX back end is chosen by default only because it is faster *and* gives the same
 vectors; this prints both facts from one run on this machine. The back ends take turns within
@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from rag.index.embedding import onnx_embedder, torch_embedder
+from rag.index.embedding import get_embedder, onnx_embedder, torch_embedder
 from rag.index.minilm import default_model_cache_dir, get_tokenizer
+from rag.index.settings import Settings
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 CHUNK_WORD_PIECES = 200
@@ -57,6 +58,7 @@ def backends(cache_dir: Path) -> dict[str, BaseEmbedding]:
         "torch (HuggingFaceEmbedding)": torch_embedder(),
         "onnx fp32": onnx_embedder(cache_dir),
         "onnx int8": onnx_embedder(cache_dir, quantized=True),
+        "openvino (bf16 where the CPU has it)": get_embedder(Settings(embedder="openvino"), cache_dir),
     }
 
 

@@ -129,8 +129,8 @@ def test_onnx_path_does_not_import_torch(cache_dir: Path) -> None:
 def test_get_embedder_chooses_by_setting(tmp_path: Path) -> None:
     fp32 = get_embedder(Settings(embedder="onnx"), cache_dir=tmp_path)
     assert isinstance(fp32, OnnxMiniLMEmbedding) and not fp32.quantized
-    default = get_embedder(Settings(embedder="auto"), cache_dir=tmp_path)
-    assert isinstance(default, OnnxMiniLMEmbedding) and default.quantized
+    int8 = get_embedder(Settings(embedder="onnx-int8"), cache_dir=tmp_path)
+    assert isinstance(int8, OnnxMiniLMEmbedding) and int8.quantized
     assert isinstance(get_embedder(Settings(embedder="torch")), BaseEmbedding)
     assert not list(tmp_path.iterdir()), "building an embedder must not export anything yet"
 

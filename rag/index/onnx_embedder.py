@@ -235,8 +235,12 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
             if self._session is None:
                 self._tokenizer = get_tokenizer()
                 self._tokenizer.enable_truncation(MAX_WORD_PIECES)
-                self._session = self._new_session(ensure_model(self.cache_dir, self.quantized))
+                self._session = self._new_session(self._model_file())
         return self._session, self._tokenizer
+
+    def _model_file(self) -> Path:
+        """The model this back end loads, made first if it is not cached yet."""
+        return ensure_model(self.cache_dir, self.quantized)
 
     def _new_session(self, path: Path) -> Any:
         import onnxruntime as ort
@@ -268,12 +272,14 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
         """Totals since this embedder was made (ingest reports its rate beside the whole run's)."""
         return self._stats
 
-    @staticmethod
-    def _run(session: Any, rows: list[list[int]]) -> np.ndarray:
+    def _run(self, session: Any, rows: list[list[int]]) -> np.ndarray:
         ids, mask = pad(rows)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = session.run([OUTPUT_NAME], feed)[0]
-        return l2_normalise(mean_pool(hidden, mask))
+        return l2_normalise(mean_pool(self._hidden(session, feed), mask))
+
+    def _hidden(self, session: Any, feed: dict[str, np.ndarray]) -> np.ndarray:
+        """BERT's last hidden state for one padded batch."""
+        return session.run([OUTPUT_NAME], feed)[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
         return self.embed(texts).tolist()
