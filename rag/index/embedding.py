@@ -30,7 +30,7 @@ from rag.index.minilm import default_model_cache_dir, model_dir
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-    from rag.index.settings import Settings
+    from rag.index.settings import EmbedderName, Settings
 
 
 def get_embedder(settings: Settings, cache_dir: Path | None = None) -> BaseEmbedding:
@@ -48,7 +48,7 @@ def get_embedder(settings: Settings, cache_dir: Path | None = None) -> BaseEmbed
     return torch_embedder()
 
 
-def auto_choice(cache_dir: Path) -> str:
+def auto_choice(cache_dir: Path) -> EmbedderName:
     """The fastest back end that can run here (see the module docstring)."""
     if not onnx_usable(cache_dir):
         return "torch"

@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.index.manifest import MANIFEST_FILE
 
+EmbedderName = Literal["auto", "onnx", "onnx-int8", "openvino", "torch"]
+
 
 class Settings(BaseSettings):
     """Typed, frozen configuration. Field names map to `RAG_<NAME>` variables."""
@@ -31,7 +33,7 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
-    embedder: Literal["auto", "onnx", "onnx-int8", "openvino", "torch"] = "auto"
+    embedder: EmbedderName = "auto"
     ingest_batch_chunks: int = Field(default=512, ge=1, description="chunks embedded and committed per batch")
     max_question_chars: int = Field(default=2000, ge=10)
     auth: SecretStr | None = Field(default=None, description="user:password required to bind beyond loopback")
