@@ -53,12 +53,17 @@ def answer_spans_each(sentences: list[str], q: QuestionProfile, labels: tuple[st
     cleaned = [without_dateline(s) for s in sentences]  # "WASHINGTON —" is where it was filed, not an answer
     spans = []
     for sentence, found in zip(cleaned, entities_of(cleaned)):
-        fitting = [e for e in found if e.label in labels and not _named_in_question(e, q, asked)]
+        fitting = [e for e in found if e.label in labels and _has_word(e.text) and not _named_in_question(e, q, asked)]
         if q.head:
             called = [e for e in fitting if _called(sentence, e, q.head)]
             fitting = called + [e for e in fitting if e not in called]
         spans.append(fitting)
     return spans
+
+
+def _has_word(text: str) -> bool:
+    """The model now and then tags a lone dash or quote mark: that names nothing."""
+    return any(ch.isalnum() for ch in text)
 
 
 def span_key(entity: Entity) -> str:

@@ -86,7 +86,7 @@ def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: Any
     holds the entity asked for, the answer leads with it: "Acme — Acme won the contract … [1]."."""
     cites = Citations()
     sentences = []
-    span = chosen[0].span.text if chosen and chosen[0].span else ""
+    span = _tidy_span(chosen[0].span.text) if chosen and chosen[0].span else ""
     for cand in chosen:
         carriers = [cand, *cand.also]
         cited = [cites.number(c.passage, c.sentence) for c in carriers]
@@ -102,6 +102,13 @@ def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: Any
     if span:
         text = f"{span} — {text}"
     return Answer(text=text, citations=cites.items, abstained=False, mode="extractive", short_answer=span, **fields)
+
+
+def _tidy_span(span: str) -> str:
+    """The short answer without a stray quote mark the entity model took in ('Morehouse" College'
+    from '... of "Morehouse" College'): an odd count of double quotes means one is not its own."""
+    quotes = sum(span.count(q) for q in '"“”')
+    return " ".join(span.translate(str.maketrans("", "", '"“”')).split()) if quotes % 2 else span
 
 
 def summary_answer(leads: list[Passage], sentences: int = 2, **fields: Any) -> Answer:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -25,7 +26,7 @@ from rag.datewords import MONTH_NAMES, WEEKDAY_NAMES
 from rag.dedupe import containment, shingles
 from rag.index.protocols import Embedder
 from rag.index.types import Passage
-from rag.names import Entity, person_names
+from rag.names import PERSON, Entity, person_names
 from rag.question import QuestionProfile, ordinals, speech_in
 from rag.ranking import time_prior
 from rag.text import content_terms, defang, numbers, split_sentences, words
@@ -166,6 +167,7 @@ def read_types(cands: list[Candidate], q: QuestionProfile, labels: tuple[str, ..
         return
     ranked = sorted((c for c in cands if c.score > 0), key=lambda c: c.score, reverse=True)[: cfg.typed_pool]
     spans = dict(zip(map(id, ranked), answer_spans_each([c.sentence for c in ranked], q, labels)))
+    spans = {key: [full_name(e, spans) for e in found] for key, found in spans.items()}
     votes: dict[str, float] = {}
     for cand in ranked:
         for key in {span_key(e) for e in spans[id(cand)]}:
@@ -179,6 +181,24 @@ def read_types(cands: list[Candidate], q: QuestionProfile, labels: tuple[str, ..
         # the entity of the sentence with the most votes; ties go to the likeliest by position
         cand.span = found[0] if not cfg.vote_weight else max(found, key=lambda e: votes[span_key(e)])
         cand.score += cfg.type_bonus + cfg.vote_weight * votes[span_key(cand.span)] / total
+
+
+def full_name(entity: Entity, spans: dict[int, list[Entity]]) -> Entity:
+    """A lone surname as the fullest person name among the read sentences that ends with it.
+
+    News style names a person in full once and by surname after ("LeBron James ..." then "James
+    became ..."), so a sentence that states the fact often carries only the surname. The longer
+    form (the most frequent, if several) then carries the sentence's vote and is the short
+    answer; offsets stay the surname's. The small NER model often tags a lone surname as an
+    organisation ("Thompson became ..."), so those are matched too."""
+    if entity.label not in (PERSON, "ORG") or len(entity.text.split()) != 1:
+        return entity
+    surname = span_key(entity)
+    longer = Counter(e.text for found in spans.values() for e in found
+                     if e.label == PERSON and len(e.text.split()) > 1 and span_key(e).split()[-1:] == [surname])
+    if not longer:
+        return entity
+    return replace(entity, text=longer.most_common(1)[0][0], label=PERSON)
 
 
 _SENTENCE_VECTORS: BatchCache[np.ndarray] = BatchCache(20_000)  # ~30 MB of float32 MiniLM vectors

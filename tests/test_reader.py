@@ -15,6 +15,7 @@ import pytest
 from rag import names
 from rag.abstain import AbstainConfig, confidence, generated_refuses, should_abstain
 from rag.answer_type import answer_spans, labels_for_noun, wanted_labels
+from rag.answers import extractive_answer
 from rag.extractive import (
     Candidate,
     ExtractiveConfig,
@@ -183,6 +184,32 @@ def test_the_best_articles_are_read_whole(sample_rag) -> None:
     whole = [p.chunk_id for p in sample_rag.article_passages(top.article_id)]
     assert len(whole) > 1
     assert [p.chunk_id for p in sample_rag._reading([top])] == whole
+
+
+def test_a_surname_answer_is_given_as_the_full_name_the_read_sentences_use() -> None:
+    """News names a person in full once, then by surname: the short answer is the full name."""
+    q = profile("Which player scored 40,000 career points?")
+    said = [("Thompson became the first player in league history to score 40,000 career points.", 0.70),
+            ("Fans cheered as Michael Thompson drove to the basket in the second quarter.", 0.50),
+            ("Coach Lena Diaz said the team had planned the play for a week.", 0.45)]
+    passage = Passage(chunk_id="c", text=" ".join(t for t, _ in said), title="t", source="s.txt", score=1.0)
+    cands = [Candidate(text, passage, score=score) for text, score in said]
+    read_types(cands, q, wanted_labels(q), ExtractiveConfig())
+    best = max(cands, key=lambda c: c.score)
+    assert best.sentence.startswith("Thompson became")  # tagged ORG by the model, alone
+    assert best.span is not None and (best.span.text, best.span.label) == ("Michael Thompson", "PERSON")
+    assert best.sentence[best.span.start:best.span.end] == "Thompson"  # offsets stay in its own sentence
+
+
+def test_a_stray_quote_mark_is_not_part_of_the_short_answer() -> None:
+    sentence = 'Biden spoke of "extremist forces against the message of "Morehouse" College in his address.'
+    passage = Passage(chunk_id="c", text=sentence, title="t", source="s.txt", score=1.0)
+    start = sentence.index('Morehouse"')
+    span = names.Entity('Morehouse" College', "ORG", start, start + len('Morehouse" College'))
+    answer = extractive_answer([Candidate(sentence, passage, score=0.8, span=span)], kind="which")
+    assert answer.short_answer == "Morehouse College" and answer.text.startswith("Morehouse College — ")
+    balanced = replace(span, text="“Beetlejuice”")
+    assert extractive_answer([Candidate(sentence, passage, score=0.8, span=balanced)]).short_answer == "“Beetlejuice”"
 
 
 def test_how_much_span_is_an_amount_of_money() -> None:
