@@ -19,6 +19,8 @@ _BY_KIND = {
     "where": ("GPE", "LOC", "FAC"),
     "how_many": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"),
 }
+# Units of time: "how many years" asks for a duration, which the model labels DATE or TIME ("50 years").
+_TIME_UNITS = frozenset({"second", "minute", "hour", "day", "week", "month", "year", "decade", "century"})
 # Labels of things with names: what "which X" asks for when no label's description names X.
 NAMED = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
 
@@ -26,7 +28,9 @@ NAMED = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK
 def wanted_labels(q: QuestionProfile) -> tuple[str, ...]:
     """The entity labels an answer to `q` must carry; () when any sentence shape may answer."""
     if q.kind == "how_many":
-        return ("MONEY",) if q.money else ("PERCENT",) if q.percent else _BY_KIND["how_many"]
+        if q.money or q.percent:
+            return ("MONEY",) if q.money else ("PERCENT",)
+        return _BY_KIND["how_many"] + (_BY_KIND["when"] if q.head in _TIME_UNITS else ())
     if q.kind == "which" and q.head:
         return labels_for_noun(q.head)
     return _BY_KIND.get(q.kind, ())
@@ -41,7 +45,8 @@ def labels_for_noun(noun: str) -> tuple[str, ...]:
 def answer_spans(sentence: str, q: QuestionProfile, labels: tuple[str, ...]) -> list[Entity]:
     """Every entity of a wanted label the question does not already name, the likeliest first:
     for "which X" those the sentence calls an X ("the singer Tracy Chapman", "Tidewater, the
-    operator"), then the rest in sentence order (news sentences put the subject first)."""
+    operator"), for "how many X" those that count X ("50 years", "18 people"), then the rest in
+    sentence order (news sentences put the subject first)."""
     return answer_spans_each([sentence], q, labels)[0]
 
 
@@ -54,6 +59,8 @@ def answer_spans_each(sentences: list[str], q: QuestionProfile, labels: tuple[st
     spans = []
     for sentence, found in zip(cleaned, entities_of(cleaned)):
         fitting = [e for e in found if e.label in labels and _has_word(e.text) and not _named_in_question(e, q, asked)]
+        if q.kind == "how_many":  # a date answers "how many years" when it counts them ("50 years", not "Tuesday")
+            fitting = [e for e in fitting if e.label not in _BY_KIND["when"] or _called(sentence, e, q.head)]
         if q.head:
             called = [e for e in fitting if _called(sentence, e, q.head)]
             fitting = called + [e for e in fitting if e not in called]
@@ -72,12 +79,14 @@ def span_key(entity: Entity) -> str:
 
 
 def _called(sentence: str, entity: Entity, head: str) -> bool:
-    """Is the entity named as an X: X just before it ("singer Tracy Chapman", "the company Acme")
-    or in an apposition just after it ("Acme, the company that …")?"""
+    """Is the entity named as an X: X just before it ("singer Tracy Chapman", "the company Acme"),
+    in it or just after it ("50 years", "18 people") or in an apposition after it ("Acme, the
+    company that …")?"""
     before = words(sentence[max(0, entity.start - 40) : entity.start])[-3:]
     after = words(sentence[entity.end : entity.end + 40])[:4]
     stem = content_terms(head)
-    return bool(stem & content_terms(" ".join(before))) or (
+    counted = content_terms(" ".join([*words(entity.text), *after[:1]]))
+    return bool(stem & content_terms(" ".join(before))) or bool(stem & counted) or (
         sentence[entity.end : entity.end + 2].startswith(",") and bool(stem & content_terms(" ".join(after))))
 
 

@@ -41,6 +41,8 @@ class Token:
     text: str
     pos: str  # universal part of speech: NOUN, PROPN, VERB, ...
     lemma: str
+    dep: str = ""  # dependency label ("det", "nsubj", ...)
+    head: int = -1  # index of the token this one depends on
 
 
 @functools.cache
@@ -84,10 +86,11 @@ def _recognise(texts: list[str]) -> list[tuple[Entity, ...]]:
 
 @functools.lru_cache(maxsize=4_096)
 def tokens(question: str) -> tuple[Token, ...]:
-    """The question's tokens with part of speech and lemma (the full pipeline: questions are short)."""
+    """The question's tokens with part of speech, lemma and dependency (the full pipeline:
+    questions are short)."""
     with _LOCK:
         doc = _nlp()(question)
-    return tuple(Token(t.text, t.pos_, t.lemma_.lower()) for t in doc)
+    return tuple(Token(t.text, t.pos_, t.lemma_.lower(), t.dep_, t.head.i) for t in doc)
 
 
 def people(text: str) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rag.dates import RELATIVE_DATE
 from rag.datewords import MONTH_NAMES
 from rag.names import Token, described_labels, tokens
-from rag.text import content_terms, numbers
+from rag.text import content_terms, numbers, split_sentences
 
 _QUESTION_WORDS = {
     "who",
@@ -78,7 +78,7 @@ class QuestionProfile:
     money: bool = False  # "how much money" needs an amount of money, not any number
     percent: bool = False  # "what percentage" needs a percentage
     wants_list: bool = False  # asks for several things: a longer answer is welcome
-    head: str = ""  # the X of "which X …" / "what is the name of the X …": the answer is an X
+    head: str = ""  # the X of "which X …" / "what is the name of the X …" / "how many X": the answer is an X
 
 
 def without_dates(question: str) -> str:
@@ -91,7 +91,7 @@ def without_dates(question: str) -> str:
 def interrogative(question: str) -> str:
     """The part that asks: quiz questions often set the scene first ("A lone ticket won the
     jackpot. Where was it sold?") or put the question word inside ("… president of which country?")."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip()) if s]
+    sentences = split_sentences(question)  # punkt: "Robert F. Kennedy Jr." does not end a sentence
     asking = next((s for s in reversed(sentences) if s.rstrip().endswith("?")), sentences[-1] if sentences else "")
     found = _WH_WORD.search(asking)
     if not found or found.start() == 0:
@@ -115,7 +115,7 @@ def profile(question: str) -> QuestionProfile:
         money=kind == "how_many" and bool(_MONEY.search(lower)),
         percent=kind == "how_many" and bool(_PERCENT.search(lower)),
         wants_list=bool(_LIST_QUESTION.search(lower)) or len(set(_YEAR.findall(core))) >= 2,
-        head=head_noun(interrogative(core)) if kind == "which" else "",
+        head=head_noun(interrogative(core)) if kind in ("which", "how_many") else "",
     )
 
 
@@ -156,12 +156,15 @@ def asks_identity(question: str) -> bool:
 
 def head_noun(question: str) -> str:
     """The noun the answer must be an instance of: "Which two Pac-12 schools …" -> "school",
-    "What is the name of the company …" -> "company"; "" when the question names no such noun.
+    "What is the name of the company …" -> "company", "How many years …" -> "year"; "" when the
+    question names no such noun.
 
     Read off part-of-speech tags: after the question word, skip determiners, numbers and
-    modifiers to the first common noun; "name of (the) X" looks through to X."""
+    modifiers to the first common noun; "name of (the) X" looks through to X. Where a modifier
+    the tags do not skip stands between them ("which US-supplied missiles"), the dependency
+    parse still links the question word to its noun as a determiner."""
     toks = tokens(question)
-    if not toks or toks[0].lemma not in ("which", "what", "who", "where", "when"):
+    if not toks or toks[0].lemma not in ("which", "what", "who", "where", "when", "how"):
         return ""
     rest = list(toks[1:])
     if rest and rest[0].pos == "AUX":  # "What is the name of the X"; "What did …" asks about an action
@@ -170,18 +173,25 @@ def head_noun(question: str) -> str:
         rest = rest[1:]
         if not rest or rest[0].pos != "DET":
             return ""
-    head = ""
     for i, tok in enumerate(rest):
         if tok.pos == "NOUN":
-            head = tok.lemma
             after = rest[i + 1 :]
-            if head == "name" and after and after[0].lemma == "of":
+            if tok.lemma == "name" and after and after[0].lemma == "of":
                 return head_noun_after(after[1:])
-            while after and after[0].pos == "NOUN":  # "which company CEO": the last noun of the compound
-                head, after = after[0].lemma, after[1:]
-            return head
+            return _last_of_compound(tok, after)
         if tok.pos not in _HEAD_SKIP:
-            return ""
+            break
+    determined = toks[toks[0].head] if toks[0].dep == "det" and 0 < toks[0].head < len(toks) else None
+    if determined is not None and determined.pos == "NOUN":
+        return _last_of_compound(determined, list(toks[toks[0].head + 1 :]))
+    return ""
+
+
+def _last_of_compound(noun: Token, after: list[Token]) -> str:
+    """"which company CEO": the last noun of the compound names the thing asked for."""
+    head = noun.lemma
+    while after and after[0].pos == "NOUN":
+        head, after = after[0].lemma, after[1:]
     return head
 
 
