@@ -93,6 +93,9 @@ def own_rag(tmp_path_factory: pytest.TempPathFactory):
     ("What is the name of the architect who designed the wing?", "architect"),
     ("What state passed the law?", "state"),
     ("What did the council announce?", ""),
+    ("How many days did the ferry strike last?", "day"),
+    # a modifier the tags do not skip ("-built") stands between: the dependency parse links them
+    ("Which US-built turbines did the council order?", "turbine"),
 ])
 def test_head_noun_is_read_from_part_of_speech_tags(question: str, head: str) -> None:
     assert head_noun(question) == head
@@ -104,6 +107,11 @@ def test_a_date_in_the_question_is_not_a_number_the_answer_must_hold() -> None:
     assert not {"week", "question", "date", "2024"} & q.terms
     assert q.kind == "which" and q.head == "company"
     assert without_dates("Who won on January 26, 2023?") == "Who won on ?"
+
+
+def test_initials_do_not_end_the_asking_sentence() -> None:
+    q = profile("Which city hosted the festival that Mary J. Blige opened?")
+    assert q.kind == "which" and q.head == "city"
 
 
 @pytest.mark.parametrize(("noun", "label"), [("company", "ORG"), ("city", "GPE"), ("country", "GPE")])
@@ -217,6 +225,15 @@ def test_how_much_span_is_an_amount_of_money() -> None:
     spans = answer_spans("Apple growers will share a grant of $8 million, the regional council announced.", q,
                          wanted_labels(q))
     assert spans and "8 million" in spans[0].text
+
+
+def test_how_many_x_prefers_the_span_that_counts_x() -> None:
+    q = profile("How many years has the harvest fair been held?")
+    assert {"CARDINAL", "DATE"} <= set(wanted_labels(q))
+    spans = answer_spans("The harvest fair, at 212 Orchard Road, marks 40 years this spring.", q, wanted_labels(q))
+    assert spans and "40 years" in spans[0].text
+    assert all("spring" not in s.text for s in spans[1:])  # a date that counts no years is not an answer
+    assert wanted_labels(profile("How many towns lost their harvest?")) == ("CARDINAL", "QUANTITY", "MONEY", "PERCENT")
 
 
 def test_person_names_come_from_the_model_not_a_word_list() -> None:
