@@ -28,8 +28,10 @@ NAMED = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK
 def wanted_labels(q: QuestionProfile) -> tuple[str, ...]:
     """The entity labels an answer to `q` must carry; () when any sentence shape may answer."""
     if q.kind == "how_many":
-        if q.money or q.percent:
-            return ("MONEY",) if q.money else ("PERCENT",)
+        if q.money:
+            return ("MONEY",)
+        if q.percent:
+            return ("PERCENT",)
         return _BY_KIND["how_many"] + (_BY_KIND["when"] if q.head in _TIME_UNITS else ())
     if q.kind == "which" and q.head:
         return labels_for_noun(q.head)
@@ -59,11 +61,12 @@ def answer_spans_each(sentences: list[str], q: QuestionProfile, labels: tuple[st
     spans = []
     for sentence, found in zip(cleaned, entities_of(cleaned)):
         fitting = [e for e in found if e.label in labels and _has_word(e.text) and not _named_in_question(e, q, asked)]
-        if q.kind == "how_many":  # a date answers "how many years" when it counts them ("50 years", not "Tuesday")
-            fitting = [e for e in fitting if e.label not in _BY_KIND["when"] or _called(sentence, e, q.head)]
         if q.head:
             called = [e for e in fitting if _called(sentence, e, q.head)]
-            fitting = called + [e for e in fitting if e not in called]
+            rest = [e for e in fitting if e not in called]
+            if q.kind == "how_many":  # a date answers "how many years" when it counts them ("50 years", not "Tuesday")
+                rest = [e for e in rest if e.label not in _BY_KIND["when"]]
+            fitting = called + rest
         spans.append(fitting)
     return spans
 

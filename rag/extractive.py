@@ -228,7 +228,9 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
         speaker_here = all(_mentions(sentence, n) for n in q.names[:1])
         speaker_before = _PRONOUN.search(sentence) and all(_mentions(cand.context, n) for n in q.names[:1])
         return speech_in(sentence) and bool(speaker_here or speaker_before)
-    if not all(_named_around(cand, n) for n in q.names):
+    p = cand.passage
+    if not all(_mentions(sentence, n) or _mentioned_around(p.title, p.outlet, p.date, cand.article or p.text, n)
+               for n in q.names):
         return False
     if q.kind == "identity":  # "Who is X?": a sentence that names X itself, not one beside it
         return all(_mentions(sentence, n) for n in q.names)
@@ -251,12 +253,6 @@ def unmet_specifics(cand: Candidate, q: QuestionProfile) -> int:
     count or "a second term" implicit. Years and names stay filters (`answers_kind`)."""
     unmet = int(_misses(q.numbers - q.years, _nearby_figures(cand), q))
     return unmet + int(bool(q.ordinals - ordinals(cand.sentence)))
-
-
-def _named_around(cand: Candidate, name: str) -> bool:
-    """Does the sentence, or else its article, name `name`?"""
-    p = cand.passage
-    return _mentions(cand.sentence, name) or _mentioned_around(p.title, p.outlet, p.date, cand.article or p.text, name)
 
 
 def _nearby_figures(cand: Candidate) -> frozenset[str]:
