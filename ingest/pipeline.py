@@ -33,12 +33,14 @@ from rag.index.embedding import get_embedder
 from rag.index.keyword import keyword_text, tokenize
 from rag.index.keyword_files import chunk_row, open_snapshot
 from rag.index.manifest import Commit, FileRecord, Manifest
-from rag.index.protocols import ChunkWriter, Embedder
+from rag.index.protocols import ChunkWriter, Embedder, SpanEmbedder
+from rag.index.sentence_vectors import pack
 from rag.index.settings import Settings
 from rag.index.store import ChunkStore
+from rag.text import sentence_spans
 
 # Bump when cleaning or chunking changes what a file turns into: every file is then re-ingested.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"  # 6: sentence vectors for the reader
 FIRST_BATCH_CHUNKS = 64  # a small first batch starts the model while the reader fills the next ones
 
 
@@ -81,6 +83,7 @@ class _Parsed:
     articles: list[tuple[str, Article, int]]
     nodes: list[TextNode]
     keyword_tokens: list[list[str]]
+    sentence_spans: list[list[tuple[int, int]]]  # per node, into its text (`rag.text.sentence_spans`)
 
 
 @dataclass
@@ -201,7 +204,8 @@ def _parse(file: Path, root: Path, committed: dict[str, str], chunker: Chunker, 
     if not nodes:
         return _Outcome(source, error="skipped: no article text left after cleaning")
     tokens = tokenize([keyword_text(str(n.metadata.get("title", "")), n.text) for n in nodes])
-    return _Outcome(source, _Parsed(key, str(root), source, sha, [t for t in ids if t[0]], nodes, tokens))
+    spans = [sentence_spans(n.text) for n in nodes]
+    return _Outcome(source, _Parsed(key, str(root), source, sha, [t for t in ids if t[0]], nodes, tokens, spans))
 
 
 class _BatchWriter:
@@ -232,11 +236,12 @@ class _BatchWriter:
         if not batch:
             return
         nodes = [n for p in batch for n in p.nodes]
-        vectors = np.asarray(self.embedder.get_text_embedding_batch([embed_text(n) for n in nodes]), np.float32)
+        vectors, sentences = self._embed(nodes, [s for p in batch for s in p.sentence_spans])
         self.manifest.begin([(p.path, p.sha) for p in batch])
         with self._timing_writes():
             self.store.add([n.node_id for n in nodes], vectors, [n.text for n in nodes], [n.metadata for n in nodes])
-        self.manifest.commit([_commit(p) for p in batch], keep_pending=True)
+        by_chunk = dict(zip((n.node_id for n in nodes), sentences))
+        self.manifest.commit([_commit(p, by_chunk) for p in batch], keep_pending=True)
         with self._timing_writes():
             self.store.delete_older([(p.path, p.sha) for p in batch if p.path in self.committed])
         self.manifest.clear_pending([p.path for p in batch])
@@ -245,6 +250,21 @@ class _BatchWriter:
             self.report.files += 1
             self.report.articles += len(p.articles)
             self.report.chunks += len(p.nodes)
+
+    def _embed(self, nodes: list[TextNode],
+               spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[tuple[bytes, bytes] | None]]:
+        """The chunks' vectors and, when the embedder can pool them, their sentences' packed
+        vectors (`rag.index.sentence_vectors`); spans are into the chunk's text, which is embedded
+        after its title/date prefix."""
+        texts = [embed_text(n) for n in nodes]
+        if not isinstance(self.embedder, SpanEmbedder):
+            return np.asarray(self.embedder.get_text_embedding_batch(texts), np.float32), [None] * len(nodes)
+        shifts = [t.rfind(n.text.rstrip()) for t, n in zip(texts, nodes)]  # llama-index strips the end
+        spans = [s if shift >= 0 else [] for s, shift in zip(spans, shifts)]
+        vectors, parts = self.embedder.embed_with_spans(
+            texts, [[(a + shift, b + shift) for a, b in s] for s, shift in zip(spans, shifts)]
+        )
+        return vectors, [pack(s, v) if s else None for s, v in zip(spans, parts)]
 
     @contextmanager
     def _timing_writes(self) -> Iterator[None]:
@@ -256,9 +276,9 @@ class _BatchWriter:
             self.report.write_seconds += time.perf_counter() - started
 
 
-def _commit(p: _Parsed) -> Commit:
+def _commit(p: _Parsed, sentences: dict[str, tuple[bytes, bytes] | None]) -> Commit:
     record = FileRecord(p.path, p.root, p.source, p.sha, len(p.articles), len(p.nodes))
-    rows = [chunk_row(n.node_id, n.metadata, t) for n, t in zip(p.nodes, p.keyword_tokens)]
+    rows = [chunk_row(n.node_id, n.metadata, t, sentences.get(n.node_id)) for n, t in zip(p.nodes, p.keyword_tokens)]
     return Commit(record, p.articles, rows)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -25,11 +26,12 @@ from rag.batch_cache import BatchCache
 from rag.datewords import MONTH_NAMES, WEEKDAY_NAMES
 from rag.dedupe import containment, shingles
 from rag.index.protocols import Embedder
+from rag.index.sentence_vectors import ChunkSentences
 from rag.index.types import Passage
 from rag.names import PERSON, Entity, person_names
 from rag.question import QuestionProfile, ordinals, speech_in
 from rag.ranking import time_prior
-from rag.text import content_terms, defang, numbers, split_sentences, words
+from rag.text import content_terms, defang, numbers, sentence_spans, split_sentences, words
 from rag.timeframe import TimeWindow
 
 _DATE = re.compile(
@@ -99,18 +101,25 @@ class Candidate:
     also: list[Candidate] = field(default_factory=list)  # the same sentence in other passages
 
 
-def candidates(passages: list[Passage]) -> list[Candidate]:
-    """Sentences of the passages, each with the sentence before it and its article's other passages."""
+def candidates(passages: list[Passage], stored: Mapping[str, ChunkSentences] | None = None) -> list[Candidate]:
+    """Sentences of the passages, each with the sentence before it and its article's other passages.
+
+    A chunk's sentences and their vectors come from `stored` when ingest kept them (the same cut,
+    `sentence_spans`); the rest are cut here and embedded by `score` if they get that far."""
     article_text: dict[str, str] = {}
     for passage in passages:
         article_text[passage.article_id] = f"{article_text.get(passage.article_id, '')} {passage.text}"
     found = []
     for passage in passages:
-        sentences = [s for paragraph in passage.text.split("\n\n") for s in split_sentences(paragraph)]
+        kept = (stored or {}).get(passage.chunk_id)
+        spans = kept.spans.tolist() if kept is not None else sentence_spans(passage.text)
+        sentences = [passage.text[a:b] for a, b in spans]
         for i, sentence in enumerate(sentences):
             if len(words(sentence)) >= 4:
                 context = sentences[i - 1] if i else passage.title
-                found.append(Candidate(defang(sentence), passage, context, article_text[passage.article_id]))
+                vector = kept.vectors[i] if kept is not None and kept.vectors[i].any() else None
+                found.append(Candidate(defang(sentence), passage, context, article_text[passage.article_id],
+                                       vector=vector))
     return found
 
 
@@ -118,9 +127,9 @@ def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedde
           cfg: ExtractiveConfig, window: TimeWindow | None = None) -> None:
     """Fill in each candidate's score: meaning + wording, zero when it fails the question's type.
 
-    Only sentences of the right shape are embedded, and of those only the `embed_pool` that share
-    most words with the question (and the sentence before): embedding is most of an answer's cost
-    when vectors are not cached yet, and long articles give hundreds of sentences."""
+    Only sentences of the right shape are scored, and of those only the `embed_pool` that share
+    most words with the question (and the sentence before); those without a vector stored at
+    ingest are embedded here, which is most of an answer's cost when they are many."""
     fitting = [c for c in cands if answers_kind(c, q)]
     if not fitting:
         return
@@ -128,9 +137,11 @@ def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedde
     penalty = {id(c): cfg.unmet_penalty * unmet_specifics(c, q) for c in fitting}
     wording = {id(c): overlaps[id(c)] + 0.5 * _overlap(c.context, q) - penalty[id(c)] for c in fitting}
     fitting = sorted(fitting, key=lambda c: wording[id(c)], reverse=True)[: cfg.embed_pool]
-    vectors = sentence_vectors([c.sentence for c in fitting], embedder)
-    for cand, vector, cosine in zip(fitting, vectors, vectors @ q_vec):
+    unseen = [c for c in fitting if c.vector is None]
+    for cand, vector in zip(unseen, sentence_vectors([c.sentence for c in unseen], embedder)):
         cand.vector = vector
+    vectors = np.stack([c.vector for c in fitting])
+    for cand, cosine in zip(fitting, vectors @ q_vec):
         cand.time_prior = cfg.time_bonus * time_prior(cand.passage.date, window, cfg.time_width_days)
         meaning = cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlaps[id(cand)]
         cand.score = max(meaning - penalty[id(cand)], 0.0) + cand.time_prior
@@ -214,6 +225,8 @@ def sentence_vectors(sentences: list[str], embedder: Embedder) -> np.ndarray:
     def embed(missing: list[str]) -> np.ndarray:
         return np.asarray(embedder.get_text_embedding_batch(missing), dtype=np.float32)
 
+    if not sentences:
+        return np.empty((0, 0), dtype=np.float32)
     return np.stack(_SENTENCE_VECTORS.get_many(sentences, embed))
 
 

@@ -27,6 +27,23 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _punkt().tokenize(text) if s.strip()]
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of a chunk, paragraph by paragraph: the reader's unit.
+
+    Ingest pools a vector for each of these spans and the reader reads the same spans back, so
+    both cut a chunk here; the text at each span is what `split_sentences` gives its paragraph."""
+    spans = []
+    offset = 0
+    for paragraph in text.split("\n\n"):
+        for start, end in _punkt().span_tokenize(paragraph):
+            piece = paragraph[start:end]
+            lead = len(piece) - len(piece.lstrip())
+            if piece.strip():
+                spans.append((offset + start + lead, offset + start + lead + len(piece.strip())))
+        offset += len(paragraph) + 2
+    return spans
+
+
 def split_sentences_keep_space(text: str) -> list[str]:
     """Same sentences, each keeping its trailing space, so that ''.join(...) == text."""
     spans = list(_punkt().span_tokenize(text))

@@ -9,6 +9,8 @@ Each committed chunk also has a row here with its keyword tokens, written in the
 as its file's row: the BM25 index (`rag.index.keyword_files`) is built from these rows, never by
 pulling the collection out of Chroma, and cannot disagree with what is committed. Ingest commits a
 batch of files per transaction (`begin`, `commit` and `clear_pending` take many files at once).
+Beside it, in the same transaction, go the chunk's sentence spans and vectors for the extractive
+reader (`rag.index.sentence_vectors`), when the embedder made them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from rag.index.sentence_vectors import ChunkSentences, unpack
 
 MANIFEST_FILE = "manifest.sqlite3"
 LEGACY_MANIFEST_FILE = "manifest.json"
@@ -39,6 +43,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, path TEXT NOT NULL, article_id TEXT NOT NULL, position INTEGER NOT NULL,
     tokens TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_path ON chunks (path);
+CREATE TABLE IF NOT EXISTS sentences (
+    chunk_id TEXT PRIMARY KEY, path TEXT NOT NULL, spans BLOB NOT NULL, vectors BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS sentences_by_path ON sentences (path);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 INSERT OR IGNORE INTO meta VALUES ('writer_pid', 0);
@@ -63,6 +70,7 @@ class ChunkRow:
     article_id: str
     position: int
     tokens: str  # keyword tokens, space-separated (`rag.index.keyword.tokenize`)
+    sentences: tuple[bytes, bytes] | None = None  # `sentence_vectors.pack`ed spans and vectors
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,11 @@ class Manifest:
                 "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)",
                 [(k.chunk_id, c.record.path, k.article_id, k.position, k.tokens) for c in commits for k in c.chunks],
             )
+            db.executemany("DELETE FROM sentences WHERE path = ?", paths)
+            db.executemany(
+                "INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)",
+                [(k.chunk_id, c.record.path, *k.sentences) for c in commits for k in c.chunks if k.sentences],
+            )
             if not keep_pending:
                 db.executemany("DELETE FROM pending WHERE path = ?", paths)
             _bump_generation(db)
@@ -162,7 +175,7 @@ class Manifest:
     def forget(self, paths: Sequence[str], keep_pending: bool = False) -> None:
         """Drop files (removed from disk, or now rejected) from the committed set."""
         rows = [(p,) for p in paths]
-        tables = ("files", "articles", "chunks") if keep_pending else ("files", "articles", "chunks", "pending")
+        tables = ("files", "articles", "chunks", "sentences") + (() if keep_pending else ("pending",))
         with self._transaction() as db:
             for table in tables:
                 db.executemany(f"DELETE FROM {table} WHERE path = ?", rows)
@@ -171,6 +184,19 @@ class Manifest:
     def clear_pending(self, paths: Sequence[str]) -> None:
         with self._transaction() as db:
             db.executemany("DELETE FROM pending WHERE path = ?", [(p,) for p in paths])
+
+    def sentences(self, chunk_ids: Sequence[str]) -> dict[str, ChunkSentences]:
+        """The stored sentences of those chunks that have them (indexes of older versions, or
+        written by an embedder that cannot pool spans, have none: the reader embeds those)."""
+        found: dict[str, ChunkSentences] = {}
+        ids = list(dict.fromkeys(chunk_ids))
+        for i in range(0, len(ids), 500):  # under SQLite's limit on bound parameters
+            part = ids[i : i + 500]
+            rows = self._db.execute(
+                f"SELECT chunk_id, spans, vectors FROM sentences WHERE chunk_id IN ({','.join('?' * len(part))})", part
+            ).fetchall()
+            found.update((cid, unpack(spans, vectors)) for cid, spans, vectors in rows)
+        return found
 
     # --- the keyword rows ----------------------------------------------------------------------
     def keyword_rows(self) -> tuple[int, list[tuple[str, str, str]], list[tuple[str, str, str, str]]]:

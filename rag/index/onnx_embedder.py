@@ -186,6 +186,21 @@ def pad(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return ids, mask
 
 
+def span_means(states: np.ndarray, offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> np.ndarray:
+    """Unit vectors, one per (start, end) character span: the mean state of the tokens that start
+    inside it. Special tokens (empty offsets) count for none; a span the model never saw (cut off
+    at the 256-piece limit) gets a zero row. `spans` must be sorted and must not overlap."""
+    found = np.zeros((len(spans), states.shape[-1]), dtype=np.float32)
+    if not spans or not offsets:
+        return found
+    bounds = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    starts, ends = np.asarray(offsets, dtype=np.int64).T
+    which = np.searchsorted(bounds[:, 0], starts, side="right") - 1
+    inside = (ends > starts) & (which >= 0) & (starts < bounds[np.maximum(which, 0), 1])
+    np.add.at(found, which[inside], states[: len(offsets)][inside])
+    return l2_normalise(found)
+
+
 def length_batches(lengths: list[int], size: int) -> list[list[int]]:
     """Indices grouped into batches of at most `size`, each of texts of similar length."""
     order = sorted(range(len(lengths)), key=lengths.__getitem__)
@@ -253,29 +268,50 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """[len(texts), 384] float32 unit vectors, in input order."""
+        return self._embed(texts, None)[0]
+
+    def embed_with_spans(self, texts: list[str],
+                         spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector and, from the same model run, a unit vector per (start, end)
+        character span of it (`span_means`): [len(spans[i]), 384] for text i.
+
+        Why: the reader compares the question with single sentences. Pooling each sentence out of
+        its chunk's run ("late chunking", Günther et al. 2024) costs no model time at ingest, where
+        embedding every sentence alone would double it, and on RealTime QA it reads as well as
+        vectors of the sentence alone (docs/EVALUATION.md, ninth round)."""
+        return self._embed(texts, spans)
+
+    def _embed(self, texts: list[str],
+               spans: list[list[tuple[int, int]]] | None) -> tuple[np.ndarray, list[np.ndarray]]:
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        parts: list[np.ndarray] = []
         if not texts:
-            return out
+            return out, parts
         session, tokenizer = self._runtime()
         started = time.perf_counter()
-        ids = [e.ids for e in tokenizer.encode_batch(texts)]
-        lengths = [len(i) for i in ids]
+        encodings = tokenizer.encode_batch(texts)
+        lengths = [len(e.ids) for e in encodings]
+        parts = [np.empty((0, DIMENSIONS), dtype=np.float32)] * (len(texts) if spans is not None else 0)
         for batch in length_batches(lengths, self.session_batch_size):
-            out[batch] = self._run(session, [ids[i] for i in batch])
+            hidden, mask = self._states(session, [encodings[i].ids for i in batch])
+            out[batch] = l2_normalise(mean_pool(hidden, mask))
+            for row, i in enumerate(batch if spans is not None else ()):
+                parts[i] = span_means(hidden[row], encodings[i].offsets, spans[i])
         self._stats.texts += len(texts)
         self._stats.word_pieces += sum(lengths)
         self._stats.seconds += time.perf_counter() - started
-        return out
+        return out, parts
 
     @property
     def stats(self) -> EmbedStats:
         """Totals since this embedder was made (ingest reports its rate beside the whole run's)."""
         return self._stats
 
-    def _run(self, session: Any, rows: list[list[int]]) -> np.ndarray:
+    def _states(self, session: Any, rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Token states [batch, seq, 384] of one padded batch, and its attention mask."""
         ids, mask = pad(rows)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return l2_normalise(mean_pool(self._hidden(session, feed), mask))
+        return self._hidden(session, feed), mask
 
     def _hidden(self, session: Any, feed: dict[str, np.ndarray]) -> np.ndarray:
         """BERT's last hidden state for one padded batch."""

@@ -7,7 +7,7 @@ llama-index class, so a test double or another back end only has to provide thes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -22,6 +22,15 @@ class Embedder(Protocol):
 
     def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False,
                                  **kwargs: Any) -> list[list[float]]: ...
+
+
+@runtime_checkable
+class SpanEmbedder(Protocol):
+    """An embedder that also pools a vector for each sentence span out of the same model run
+    (`OnnxMiniLMEmbedding.embed_with_spans`); ingest stores those for the reader when it can."""
+
+    def embed_with_spans(self, texts: list[str],
+                         spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
 
 class ChunkWriter(Protocol):
