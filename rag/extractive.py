@@ -140,7 +140,7 @@ def score(cands: list[Candidate], q: QuestionProfile, q_vec: np.ndarray, embedde
     unseen = [c for c in fitting if c.vector is None]
     for cand, vector in zip(unseen, sentence_vectors([c.sentence for c in unseen], embedder)):
         cand.vector = vector
-    vectors = np.stack([c.vector for c in fitting])
+    vectors = np.stack([c.vector for c in fitting if c.vector is not None])  # all have one now
     for cand, cosine in zip(fitting, vectors @ q_vec):
         cand.time_prior = cfg.time_bonus * time_prior(cand.passage.date, window, cfg.time_width_days)
         meaning = cfg.cosine_weight * float(cosine) + cfg.overlap_weight * overlaps[id(cand)]

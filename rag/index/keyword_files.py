@@ -154,7 +154,8 @@ def article_tokens(rows: list[list[str]], starts: np.ndarray) -> list[list[str]]
 
 
 def chunk_row(chunk_id: str, meta: dict, tokens: list[str], sentences: tuple[bytes, bytes] | None = None) -> ChunkRow:
-    return ChunkRow(chunk_id, str(meta.get("article_id", "")), int(meta.get("position", 0)), " ".join(tokens), sentences)
+    article, position = str(meta.get("article_id", "")), int(meta.get("position", 0))
+    return ChunkRow(chunk_id, article, position, " ".join(tokens), sentences)
 
 
 def _description(folder: Path) -> dict | None:

@@ -295,8 +295,9 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
         for batch in length_batches(lengths, self.session_batch_size):
             hidden, mask = self._states(session, [encodings[i].ids for i in batch])
             out[batch] = l2_normalise(mean_pool(hidden, mask))
-            for row, i in enumerate(batch if spans is not None else ()):
-                parts[i] = span_means(hidden[row], encodings[i].offsets, spans[i])
+            if spans is not None:
+                for row, i in enumerate(batch):
+                    parts[i] = span_means(hidden[row], encodings[i].offsets, spans[i])
         self._stats.texts += len(texts)
         self._stats.word_pieces += sum(lengths)
         self._stats.seconds += time.perf_counter() - started
