@@ -154,7 +154,8 @@ class Rag:
         `as_of` is the day the question is asked: articles from the time its words point at
         ("this week", "on Tuesday", else the days just before) are preferred, never required.
         """
-        self.store.require_content()
+        if self.retriever.snapshot().size == 0:  # nothing committed: Chroma says whether anything is there
+            self.store.require_content()
         return self.retriever.retrieve(question, k or self.settings.top_k, filters, as_of)
 
     def articles(self) -> list[ArticleInfo]:
