@@ -29,7 +29,7 @@ from rag.text import content_terms
 
 @dataclass(frozen=True)
 class AbstainConfig:
-    threshold: float = 0.46  # refuse below this confidence: best Youden index on the RealTime QA tune half
+    threshold: float = 0.44  # refuse below this confidence: best Youden index on the RealTime QA tune half
 
 
 def signals(q: QuestionProfile, passages: list[Passage], best_sentence: float, best_text: str = "",

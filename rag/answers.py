@@ -29,38 +29,53 @@ class Citations:
     def __init__(self) -> None:
         self.items: list[Citation] = []
         self._by_chunk: dict[str, int] = {}
+        self._quotes: dict[int, list[str]] = {}  # each citation's sentences, in the order cited
 
     def number(self, passage: Passage, quote: str) -> int:
-        if passage.chunk_id not in self._by_chunk:
-            n = self._carried_by(passage, quote)
-            if n is None:
-                n = len(self.items) + 1
-                self.items.append(
-                    Citation(
-                        number=n,
-                        title=passage.title,
-                        outlet=passage.outlet,
-                        date=passage.date,
-                        source=passage.source,
-                        chunk_id=passage.chunk_id,
-                        quote=quote.strip(),
-                        also_reported_by=tuple(r for r in passage.duplicates if carries(r.text, quote)),
-                        article_id=passage.article_id,
-                    )
+        """The number citing `passage` for `quote`. A second sentence cited to the same passage
+        joins its quote ("first … second"), so every sentence finds its support under its number."""
+        if passage.chunk_id in self._by_chunk:
+            n = self._by_chunk[passage.chunk_id]
+            if passage.chunk_id == self.items[n - 1].chunk_id:
+                self._quote_also(n, quote)
+            return n
+        n = self._carried_by(passage, quote)
+        if n is None:
+            n = len(self.items) + 1
+            self.items.append(
+                Citation(
+                    number=n,
+                    title=passage.title,
+                    outlet=passage.outlet,
+                    date=passage.date,
+                    source=passage.source,
+                    chunk_id=passage.chunk_id,
+                    quote=quote.strip(),
+                    also_reported_by=tuple(r for r in passage.duplicates if carries(r.text, quote)),
+                    article_id=passage.article_id,
                 )
-            else:
-                self._list_under(n, passage)
-            self._by_chunk[passage.chunk_id] = n
-        return self._by_chunk[passage.chunk_id]
+            )
+            self._quotes[n] = [quote.strip()]
+        else:
+            self._list_under(n, passage)
+        self._by_chunk[passage.chunk_id] = n
+        return n
 
     def _carried_by(self, passage: Passage, quote: str) -> int | None:
         """The citation this is a copy of: the same words, or a reprint already listed under it."""
         words = _words(quote)
         for cited in self.items:
             listed = any(r.chunk_id == passage.chunk_id for r in cited.also_reported_by)
-            if _words(cited.quote) == words or (listed and carries(quote, cited.quote)):
+            said = self._quotes[cited.number]
+            if words in map(_words, said) or (listed and any(carries(quote, q) for q in said)):
                 return cited.number
         return None
+
+    def _quote_also(self, n: int, quote: str) -> None:
+        said = self._quotes[n]
+        if _words(quote) not in map(_words, said):
+            said.append(quote.strip())
+            self.items[n - 1] = replace(self.items[n - 1], quote=" … ".join(said))
 
     def _list_under(self, n: int, passage: Passage) -> None:
         """Name `passage` under citation `n`, unless its file is named there already."""

@@ -421,3 +421,13 @@ def test_batch_cache_computes_each_missing_text_once_and_drops_the_least_recent(
     cache.get_many(["c"], upper)  # over the size: b goes
     assert cache.get_many(["a", "b"], upper) == ["A", "B"]
     assert calls[-1] == ["b"]
+
+
+def test_two_sentences_of_one_passage_share_its_number_and_both_are_quoted() -> None:
+    text = "Rates rose by half a point on Wednesday. Markets fell on the news. Banks cut lending."
+    passage = Passage("c0", text, "Markets", "a.txt", 0.5, article_id="a")
+    first, second = "Rates rose by half a point on Wednesday.", "Banks cut lending."
+    answer = extractive_answer([Candidate(first, passage, score=0.8), Candidate(second, passage, score=0.7)])
+    assert [c.number for c in answer.citations] == [1]
+    assert answer.text.count("[1]") == 2
+    assert first in answer.citations[0].quote and second in answer.citations[0].quote

@@ -213,3 +213,10 @@ def test_ask_ignores_an_empty_question_and_a_bad_date(sample_rag: Rag) -> None:
         assert list(handlers.ask("   ", [], [], [], "", "", gr.Request())) == []
     with pytest.warns(UserWarning, match="not a date"):
         assert list(handlers.ask(QUESTION, [], [], [], "yesterday", "", gr.Request())) == []
+
+
+def test_each_sentence_cited_to_a_passage_is_highlighted_in_it() -> None:
+    passage = Passage("c0", "Rates rose. Markets fell on the news. Snow closed roads.", "t", "s", 0.0)
+    html = render.article_panel_html(None, [passage], "c0", "Rates rose. … Snow closed roads.")
+    assert html.count('<mark class="hl">') == 2
+    assert '<mark class="hl">Rates rose.</mark> Markets fell' in html

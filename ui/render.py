@@ -226,13 +226,22 @@ def _drop_overlap(previous: str, text: str) -> str:
 
 
 def _highlight(text: str, quote: str) -> str:
-    """Escaped `text` with `quote` wrapped in `<mark>`; the whole passage if the quote isn't in it."""
-    words = quote.strip().strip("…").split()
-    found = re.search(r"\s+".join(map(re.escape, words)), text) if words else None
-    if found is None:
+    """Escaped `text` with each part of `quote` ("first … second": the sentences cited to it)
+    wrapped in `<mark>`; the whole passage if no part is in it."""
+    spans = []
+    for part in quote.split("…"):
+        words = part.split()
+        found = re.search(r"\s+".join(map(re.escape, words)), text) if words else None
+        if found is not None:
+            spans.append(found.span())
+    if not spans:
         return f'<mark class="hl">{esc(text)}</mark>'
-    at, end = found.span()
-    return f'{esc(text[:at])}<mark class="hl">{esc(text[at:end])}</mark>{esc(text[end:])}'
+    out, done = [], 0
+    for at, end in sorted(spans):
+        if at >= done:
+            out += [esc(text[done:at]), f'<mark class="hl">{esc(text[at:end])}</mark>']
+            done = end
+    return "".join(out) + esc(text[done:])
 
 
 def article_panel_html(
