@@ -35,10 +35,10 @@ class Citations:
         """The number citing `passage` for `quote`. A second sentence cited to the same passage
         joins its quote ("first … second"), so every sentence finds its support under its number."""
         if passage.chunk_id in self._by_chunk:
-            n = self._by_chunk[passage.chunk_id]
-            if passage.chunk_id == self.items[n - 1].chunk_id:
-                self._quote_also(n, quote)
-            return n
+            known = self._by_chunk[passage.chunk_id]
+            if passage.chunk_id == self.items[known - 1].chunk_id:
+                self._quote_also(known, quote)
+            return known
         n = self._carried_by(passage, quote)
         if n is None:
             n = len(self.items) + 1
