@@ -64,7 +64,8 @@ class ArticleFields(Protocol):
 
 @dataclass(frozen=True)
 class ChunkRow:
-    """What the manifest keeps of a chunk: enough to build BM25 and to find an article's chunks."""
+    """What the manifest keeps of a chunk: enough to build BM25, to find an article's chunks, and
+    (when the embedder pooled them) its sentences for the reader."""
 
     chunk_id: str
     article_id: str
