@@ -3,10 +3,10 @@
 Why a model: a list of "words that are not names" only knows the texts it was written against.
 The pipeline is loaded once; sentences run through the NER component alone (it carries its own
 token-to-vector layer, so the tagger and parser are skipped: about 1 s per 100 kB here), questions
-through the rest of the pipeline, since the answerer needs their part-of-speech tags and parse. A reader's
-sentences go through in one batch (`entities_of`): 2.5 ms a sentence in batches of 20 against
-3.5 ms one at a time, on 879 sentences the reader picked for RealTime QA questions. Results are
-cached by text, because the same retrieved sentences come back question after question.
+through the rest of the pipeline, since the answerer needs their part-of-speech tags and parse.
+A reader's sentences go through in one batch (`entities_of`): 2.5 ms a sentence in batches of 20
+against 3.5 ms one at a time, on 879 sentences the reader picked for RealTime QA questions.
+Results are cached by text, because the same retrieved sentences come back question after question.
 """
 
 from __future__ import annotations

@@ -37,9 +37,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for paragraph in text.split("\n\n"):
         for start, end in _punkt().span_tokenize(paragraph):
             piece = paragraph[start:end]
-            lead = len(piece) - len(piece.lstrip())
-            if piece.strip():
-                spans.append((offset + start + lead, offset + start + lead + len(piece.strip())))
+            stripped = piece.strip()
+            if stripped:
+                first = offset + start + len(piece) - len(piece.lstrip())
+                spans.append((first, first + len(stripped)))
         offset += len(paragraph) + 2
     return spans
 

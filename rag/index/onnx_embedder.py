@@ -285,13 +285,13 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
     def _embed(self, texts: list[str],
                spans: list[list[tuple[int, int]]] | None) -> tuple[np.ndarray, list[np.ndarray]]:
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
-        parts: list[np.ndarray] = []
         if not texts:
-            return out, parts
+            return out, []
         session, tokenizer = self._runtime()
         started = time.perf_counter()
         encodings = tokenizer.encode_batch(texts)
         lengths = [len(e.ids) for e in encodings]
+        # filled by position below (batches are in length order); a text without spans stays empty
         parts = [np.empty((0, DIMENSIONS), dtype=np.float32)] * (len(texts) if spans is not None else 0)
         for batch in length_batches(lengths, self.session_batch_size):
             hidden, mask = self._states(session, [encodings[i].ids for i in batch])
