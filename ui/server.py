@@ -54,7 +54,7 @@ def _warm_up(rag: Rag) -> None:
     """Load models and indexes now, so 32 first requests don't all wait on (or race for) them."""
     try:
         rag.articles()
-        rag.retrieve("warm up", 1)
+        rag.warm_up()
     except RagError as exc:  # an empty index is fine: the page says how to add articles
         log.info("warm-up skipped: %s", exc)
 
