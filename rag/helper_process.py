@@ -56,7 +56,7 @@ class BatchHelper(Generic[T, R]):
                                        initializer=_exit_with_parent, initargs=(os.getpid(),))
             try:
                 pool.submit(self.load).result()
-            except Exception as exc:  # the helper is an optimisation: answers go on without it
+            except Exception as exc:  # noqa: BLE001 - an optimisation: answers go on without it
                 log.warning("helper process not started (%s); its work runs in this process", exc)
                 pool.shutdown(wait=False, cancel_futures=True)
                 return

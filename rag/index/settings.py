@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     embedder: EmbedderName = "auto"
     ingest_batch_chunks: int = Field(default=512, ge=1, description="chunks embedded and committed per batch")
     max_question_chars: int = Field(default=2000, ge=10)
-    ner_helper: bool = Field(default=True, description="long-lived processes on 2+ cores run half of each answer's NER in a second process")
+    ner_helper: bool = Field(default=True, description="on 2+ cores, `Rag.warm_up` starts a second NER process")
     auth: SecretStr | None = Field(default=None, description="user:password required to bind beyond loopback")
     feedback_file: Path | None = None
 
