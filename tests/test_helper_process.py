@@ -36,6 +36,10 @@ def nothing() -> None:
     return None
 
 
+def torch_loaded() -> bool:
+    return sys.modules.get("torch") is not None
+
+
 def broken_load() -> None:
     raise RuntimeError("no model here")
 
@@ -117,6 +121,7 @@ def test_entities_with_the_ner_helper_equal_those_of_one_process() -> None:
         names.ENTITY_CACHE.clear()
         assert names._HELPER.running
         assert names.entities_of(sentences) == alone
+        assert not names._HELPER._pool.submit(torch_loaded).result(), "the NER helper loaded torch"
     finally:
         names.stop_helper()
         names.ENTITY_CACHE.clear()
