@@ -123,6 +123,31 @@ def test_interrupted_write_is_swept_and_not_visible(tmp_path: Path) -> None:
     _assert_manifest_matches_store(settings)
 
 
+def test_a_failed_write_stops_the_ingest_and_the_next_run_completes_it(tmp_path: Path, monkeypatch) -> None:
+    """A Chroma write that fails mid-run (here the second of several batches) stops the run with
+    its own error and leaves nothing half-written that the next run cannot finish."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(SAMPLE_CORPUS, folder)
+    settings = Settings(index_dir=tmp_path / "idx", ingest_batch_chunks=8)  # several batches
+    real_add = ChunkStore.add
+    calls: list[int] = []
+
+    def add_failing_second(self, *args, **kwargs):
+        calls.append(len(args[0]))
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real_add(self, *args, **kwargs)
+
+    monkeypatch.setattr(ChunkStore, "add", add_failing_second)
+    with pytest.raises(OSError, match="disk full"):
+        ingest_path(folder, settings, progress=False)
+    assert len(calls) >= 2
+    monkeypatch.undo()
+    report = ingest_path(folder, settings, progress=False)
+    assert report.errors == [] and report.files + report.skipped == 5
+    _assert_manifest_matches_store(settings)
+
+
 def _one_article():
     from ingest.article import Article
 
