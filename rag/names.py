@@ -99,10 +99,10 @@ def _load_in_helper() -> None:
     """The helper's load: spaCy without torch.
 
     Why: thinc imports torch whenever it is installed (it is, for the reference embedder), which
-    made the helper 341 MB resident instead of 157 MB (docs/EVALUATION.md tenth round); the
-    helper runs only spaCy's CPU pipeline, which never calls torch. A `None` in `sys.modules` makes `import torch`
-    raise ImportError, which thinc treats as "no torch". Only the helper does this: the main process
-    may need torch for the reference embedder or the ONNX export."""
+    made the helper 341 MB resident instead of 157 MB (docs/EVALUATION.md tenth round); the helper
+    runs only spaCy's CPU pipeline, which never calls torch. A `None` in `sys.modules` makes
+    `import torch` raise ImportError, which thinc treats as "no torch". Only the helper does this:
+    the main process may need torch for the reference embedder or the ONNX export."""
     sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
     _load()
 
