@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import split_sentences
-from rag.index.types import Answer, Citation, Passage
+from rag.core.types import Answer, Citation, Passage
 
 ANSWER_TOP_K = 2
 

@@ -122,7 +122,7 @@ def summarise_ingest(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def chunk_texts(index: Path) -> list[str]:
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
     from rag.index.store import ChunkStore
 
     return [c.text for c in ChunkStore(load_settings(index_dir=index)).all_chunks()]
@@ -152,7 +152,7 @@ def query_rounds(rag: Any, plain: Any, questions: list[str], rounds: int) -> dic
     "cold cache" also empties the extractive answer's sentence-vector cache before each question:
     on a 50-chunk corpus every sentence is cached after a few questions, which flatters "warm".
     """
-    from rag import extractive
+    from rag.read import extractive
 
     retriever = plain.as_retriever(similarity_top_k=THEIR_TOP_K)
     engine = plain.as_query_engine(similarity_top_k=THEIR_TOP_K)
@@ -508,7 +508,7 @@ def run_all(args: argparse.Namespace, report: dict[str, Any], skip: set[str], it
     ours_index = Path(report["ingest"]["ours"]["index"])
     theirs_index = Path(report["ingest"]["theirs"]["index"]) if "theirs" in report["ingest"] else None
     from rag.api import Rag
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
 
     rag = Rag(load_settings(index_dir=ours_index))
     plain_emb = plain_embedder()

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from rag.index.embedding import get_embedder, onnx_embedder, torch_embedder
-from rag.index.minilm import default_model_cache_dir, get_tokenizer
-from rag.index.settings import Settings
+from rag.core.settings import Settings
+from rag.embed.choose import get_embedder, onnx_embedder, torch_embedder
+from rag.embed.minilm import default_model_cache_dir, get_tokenizer
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 CHUNK_WORD_PIECES = 200

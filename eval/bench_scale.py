@@ -42,7 +42,7 @@ _PIECES = re.compile(r"embedded ([\d,]+) word pieces: ([\d,]+)/s over the whole 
 # --- corpora (built from a local RealTime QA import, never committed) -----------------------------
 def short_passages(source: Path, out: Path, count: int = SHORT_PASSAGES, words: int = SHORT_WORDS) -> Path:
     """One file per article: its front matter and its first whole sentences, about `words` words."""
-    from rag.text import split_sentences
+    from rag.core.text import split_sentences
 
     if out.is_dir() and len(list(out.iterdir())) == count:
         return out
@@ -193,8 +193,8 @@ def crash_summary_from_log(log: Path) -> dict[str, Any]:
 
 def crash_trials(trials: int, work: Path) -> dict[str, Any]:
     from eval.reliability import crash_figures
-    from rag.index.embedding import get_embedder
-    from rag.index.settings import Settings
+    from rag.core.settings import Settings
+    from rag.embed.choose import get_embedder
 
     work.mkdir(parents=True, exist_ok=True)
     return crash_figures(work, trials, 20240130, get_embedder(Settings()))["summary"]

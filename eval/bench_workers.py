@@ -28,8 +28,8 @@ def worker_cmd(*args: str) -> list[str]:
 def worker_ingest_ours(corpus: Path, index: Path) -> dict[str, Any]:
     started = time.perf_counter()
     from ingest.pipeline import ingest_path
-    from rag.index.embedding import get_embedder
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
+    from rag.embed.choose import get_embedder
 
     settings = load_settings(index_dir=index)
     imported = time.perf_counter()
@@ -99,7 +99,7 @@ def worker_plain_from_ours(index: Path, out: Path) -> dict[str, Any]:
     from llama_index.core.embeddings import MockEmbedding
     from llama_index.core.schema import TextNode
 
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
     from rag.index.store import ChunkStore, stored_chunk
 
     plain_settings()

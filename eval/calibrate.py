@@ -3,7 +3,7 @@
     python -m eval.calibrate --source /work/rtqa [--half tune] [--date-in-question] [--plot PATH]
     python -m eval.calibrate --sets sample          # check a chosen threshold on a gold set
 
-Every question is answered with refusal switched off, and its confidence (rag/abstain.py) kept,
+Every question is answered with refusal switched off, and its confidence (rag/evidence/refusal.py) kept,
 with whether the answer states the reference. For each candidate threshold we count what refusing
 below it would do: abstention recall (unanswerable questions refused), the false-refusal rate
 (answerable questions refused), abstention precision, and answer accuracy (reference stated and
@@ -23,7 +23,7 @@ import numpy as np
 
 from eval.goldset import GoldItem, GoldSet, load_set
 from eval.metrics import fact_found
-from rag.abstain import AbstainConfig, confidence
+from rag.evidence.refusal import AbstainConfig, RefusalSignals, confidence
 
 THRESHOLDS = np.round(np.arange(0.0, 0.801, 0.02), 2)
 Point = tuple[float, bool, bool]  # (confidence, answerable, reference stated)
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 def collect_realtimeqa(source: Path, half: str, date_in_question: bool) -> list[Point]:
     """Points for one half of RealTime QA, each question asked on its quiz date (`as_of`)."""
     from eval.rtqa import prepare, with_date
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
 
     gold = prepare(source, load_settings().index_dir)
     items = [i for i in gold.items if i.extra.get("split") == half]
@@ -75,7 +75,8 @@ def collect(gold: GoldSet, items: Sequence[GoldItem]) -> list[Point]:
             history += [{"role": "user", "content": turn}, {"role": "assistant", "content": earlier.text}]
         answer = rag.ask(item.question, history or None, as_of=item.extra.get("question_date") or None)
         stated = bool(item.key_facts) and all(fact_found(f, answer.text) for f in item.key_facts)
-        points.append((confidence(answer.signals) if answer.signals else 0.0, item.answerable, stated))
+        score = confidence(RefusalSignals(**answer.signals)) if answer.signals else 0.0
+        points.append((score, item.answerable, stated))
     return points
 
 

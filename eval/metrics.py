@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rag.datewords import MONTHS
+from rag.core.datewords import MONTHS
 
 # --- text normalisation and key facts -----------------------------------------------------------
 

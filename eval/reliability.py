@@ -45,9 +45,11 @@ def load_figures(workdir: Path, seconds: float, embedder: object) -> dict:
     use_test_suite()
     from ingest.pipeline import ingest_path
     from rag.api import Rag
-    from rag.index.settings import Settings
+    from rag.core.settings import Settings
     from tests.conftest import SAMPLE_CORPUS
-    from tests.test_load import QUESTIONS, fingerprint, run_load, running_api
+    from tests.conftest import SAMPLE_QUESTIONS as QUESTIONS
+    from tests.test_load import fingerprint, run_load
+    from tests.uvicorn_thread import running_api
 
     settings = Settings(index_dir=workdir / "sample-index")
     ingest_path(SAMPLE_CORPUS, settings, embedder=embedder, progress=False)
@@ -64,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-seconds", type=float, default=20.0, help="32-client load duration (0 to skip)")
     parser.add_argument("--seed", type=int, default=20240130)
     args = parser.parse_args(argv)
-    from rag.index.embedding import get_embedder
-    from rag.index.settings import Settings
+    from rag.core.settings import Settings
+    from rag.embed.choose import get_embedder
 
     embedder = get_embedder(Settings())
     figures: dict = {}

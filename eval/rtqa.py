@@ -26,7 +26,7 @@ from eval.report import format_table, write_reports
 from eval.runner import History, System, build_rag, run_meta, run_system
 from eval.scoring import QuestionScore, summarize
 from eval.sets.realtimeqa import SPLITS, ImportOptions, describe, fingerprint, import_set
-from rag.index.types import Answer, Passage
+from rag.core.types import Answer, Passage
 
 if TYPE_CHECKING:
     from rag.api import Rag
@@ -137,7 +137,7 @@ def tables(items: Sequence[GoldItem], systems: dict[str, list[QuestionScore]]) -
 
 def run(args: argparse.Namespace) -> int:
     """Import, ingest, ask both systems, print one table per half, write the reports."""
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
 
     if args.source is None:
         print("error: --set realtimeqa needs --source PATH (a local copy of realtimeqa_public)")

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from eval.goldset import GoldItem, GoldSet
 from eval.scoring import QuestionScore, score_question
-from rag.index.types import Answer, Passage
+from rag.core.types import Answer, Passage
 
 History = list[dict[str, str]]
 
@@ -31,7 +31,7 @@ def build_rag(gold: GoldSet) -> tuple[Any, str]:
     """Ingest the set's corpus into `<RAG_INDEX_DIR>/eval-<set>` and return a `Rag` over it."""
     from ingest.pipeline import ingest_path
     from rag.api import Rag
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
 
     settings = load_settings(index_dir=load_settings().index_dir / f"eval-{gold.name}")
     report = ingest_path(gold.corpus_dir, settings, progress=False)

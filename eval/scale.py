@@ -68,7 +68,7 @@ class HashedEmbedding:
 def make_embedder(kind: str, settings: Any) -> Any:
     if kind == "hashed":
         return HashedEmbedding()
-    from rag.index.embedding import get_embedder
+    from rag.embed.choose import get_embedder
 
     return get_embedder(settings)
 
@@ -77,7 +77,7 @@ def make_embedder(kind: str, settings: Any) -> Any:
 def worker_ingest(corpus: Path, index: Path, kind: str) -> dict[str, Any]:
     started = time.perf_counter()
     from ingest.pipeline import ingest_path
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
 
     settings = load_settings(index_dir=index)
     embedder = make_embedder(kind, settings)
@@ -100,7 +100,7 @@ def worker_query(index: Path, kind: str, count: int, answers: int) -> dict[str, 
     import onnxruntime  # noqa: F401
 
     from rag.api import Rag
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
 
     imports_ms = (time.perf_counter() - started) * 1000
 

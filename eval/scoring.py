@@ -12,7 +12,7 @@ from typing import Any
 
 from eval import metrics as m
 from eval.goldset import GoldItem
-from rag.index.types import Answer, Passage
+from rag.core.types import Answer, Passage
 
 METRICS = (
     ("hit@1", "hit@1"),

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.datewords import MONTH_NAMES, MONTHS
+from rag.core.datewords import MONTH_NAMES, MONTHS
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = (REPO / "data" / "corpus", REPO / "eval" / "sets" / "newswire" / "corpus")

@@ -16,8 +16,8 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
 
 from ingest.article import Article
-from rag.index.minilm import get_tokenizer
-from rag.text import split_sentences_keep_space
+from rag.core.text import split_sentences_keep_space
+from rag.embed.minilm import get_tokenizer
 
 _EMBEDDED_KEYS = ("title", "date")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.index.errors import RagError
+from rag.core.errors import RagError
 
 
 class IngestError(RagError):

@@ -22,7 +22,7 @@ from datetime import date
 from functools import cache
 from urllib.parse import urlsplit
 
-from rag.datewords import MONTH_NUMBERS, MONTH_WORDS
+from rag.core.datewords import MONTH_NUMBERS, MONTH_WORDS
 
 _MONTH = rf"(?P<month>{MONTH_WORDS})\.?"
 _DATE_PATTERNS = (

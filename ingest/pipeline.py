@@ -29,15 +29,15 @@ from ingest.clean import parse_page
 from ingest.errors import FileRejected, IngestError
 from ingest.read_ahead import read_ahead
 from ingest.readers import READABLE_SUFFIXES, read_page
-from rag.index.embedding import get_embedder
+from rag.core.protocols import ChunkWriter, Embedder, SpanEmbedder
+from rag.core.settings import Settings
+from rag.core.text import sentence_spans
+from rag.embed.choose import get_embedder
 from rag.index.keyword import keyword_text, tokenize
 from rag.index.keyword_files import chunk_row, open_snapshot
 from rag.index.manifest import Commit, FileRecord, Manifest
-from rag.index.protocols import ChunkWriter, Embedder, SpanEmbedder
 from rag.index.sentence_vectors import pack
-from rag.index.settings import Settings
 from rag.index.store import ChunkStore
-from rag.text import sentence_spans
 
 # Bump when cleaning or chunking changes what a file turns into: every file is then re-ingested.
 PIPELINE_VERSION = "6"  # 6: sentence vectors for the reader
@@ -83,7 +83,7 @@ class _Parsed:
     articles: list[tuple[str, Article, int]]
     nodes: list[TextNode]
     keyword_tokens: list[list[str]]
-    sentence_spans: list[list[tuple[int, int]]]  # per node, into its text (`rag.text.sentence_spans`)
+    sentence_spans: list[list[tuple[int, int]]]  # per node, into its text (`rag.core.text.sentence_spans`)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from rag.index.errors import (
+from rag.core.errors import (
     ConfigError,
     IndexMissingError,
     IndexUnavailableError,
@@ -23,7 +23,7 @@ from rag.index.errors import (
     LLMUnavailableError,
     RagError,
 )
-from rag.index.types import (
+from rag.core.types import (
     Answer,
     ArticleInfo,
     Citation,
@@ -35,7 +35,7 @@ from rag.index.types import (
 
 if TYPE_CHECKING:
     from rag.api import Rag
-    from rag.index.settings import Settings, load_settings
+    from rag.core.settings import Settings, load_settings
 
 __all__ = [
     "Answer",
@@ -92,7 +92,7 @@ def __getattr__(name: str) -> Any:
 
         return Rag
     if name in ("Settings", "load_settings"):
-        from rag.index import settings
+        from rag.core import settings
 
         return getattr(settings, name)
     raise AttributeError(name)

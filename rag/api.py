@@ -6,34 +6,38 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from rag import extractive, names
-from rag.abstain import AbstainConfig, generated_refuses, should_abstain, signals
-from rag.answer_type import wanted_labels
-from rag.answers import abstention, extractive_answer, resolve_markers, summary_answer
-from rag.extractive import ExtractiveConfig
-from rag.generate import rewrite_question, stream_answer
-from rag.index.embedding import get_embedder
-from rag.index.errors import InvalidQuestionError, LLMUnavailableError
+from rag.answer.compose import abstention, extractive_answer, resolve_markers, summary_answer
+from rag.answer.verify import narrow_quotes, verify_generated
+from rag.core.errors import InvalidQuestionError, LLMUnavailableError
+from rag.core.protocols import Embedder
+from rag.core.settings import Settings, load_settings
+from rag.core.types import Answer, AnswerOptions, ArticleInfo, Passage, SearchFilter, TextDelta
+from rag.embed.choose import get_embedder
+from rag.embed.onnx import cpu_count
+from rag.evidence.refusal import AbstainConfig, measure, model_declines, should_abstain
+from rag.generate.client import ChatModel, build_llm, describe_llm
+from rag.generate.messages import rewrite_question, stream_answer
 from rag.index.manifest import Manifest
-from rag.index.onnx_embedder import cpu_count
-from rag.index.protocols import Embedder
-from rag.index.settings import Settings, load_settings
 from rag.index.store import ChunkStore
-from rag.index.types import Answer, AnswerOptions, ArticleInfo, Passage, SearchFilter, TextDelta
-from rag.llm import ChatModel, build_llm, describe_llm
-from rag.question import profile
-from rag.retrieval import HybridRetriever, RetrievalConfig, passage_from_chunk
-from rag.rewrite import needs_rewrite, rule_based
-from rag.timeframe import TimeWindow, preferred_window, time_expression
-from rag.verify import narrow_quotes, verify_generated
+from rag.language import entities
+from rag.query.answer_type import wanted_labels
+from rag.query.profile import profile
+from rag.query.rewrite import needs_rewrite, rule_based
+from rag.query.timeframe import TimeWindow, preferred_window, time_expression
+from rag.read import extractive
+from rag.read.extractive import ExtractiveConfig
+from rag.retrieval.hybrid import HybridRetriever, RetrievalConfig, passage_from_chunk
+from rag.retrieval.reading import article_leads, whole_articles_first
 
 History = list[dict[str, str]]
+FELL_BACK = "this answer was extracted from the articles instead."
 
 
 class Rag:
@@ -133,19 +137,20 @@ class Rag:
         timings = {"retrieval": _ms(started)}
         if on_retrieved is not None:
             on_retrieved(passages)
-        common = {"question": question, "rewritten_question": standalone, "passages": passages, "timings_ms": timings}
+        asked = Asked(question, standalone, passages)
+        answer = None
         if llm is not None and passages:
-            generated = yield from self._generate(llm, standalone, passages, common, options.sampling())
-            if isinstance(generated, Answer):
-                generated.notice = _join(notice, generated.notice)
-                yield generated
-                return
-            notice = _join(notice, generated)
-        window = preferred_window(standalone, day if timed else None, self.retriever.config.recent_days)
-        answer = self._extract(standalone, passages, common, window)
-        answer.notice = notice
+            try:
+                answer = yield from self._generate(llm, asked, options.sampling(), timings)
+            except LLMUnavailableError as exc:
+                notice = _join(notice, f"Model server failed ({exc}); {FELL_BACK}")
+        if answer is None:
+            window = preferred_window(standalone, day if timed else None, self.retriever.config.recent_days)
+            answer = self._extract(asked, window, timings)
+            yield TextDelta(answer.text)
+        answer.notice = _join(notice, answer.notice)
         timings["total"] = _ms(started)
-        yield TextDelta(answer.text)
+        answer.timings_ms = timings
         yield answer
 
     def retrieve(self, question: str, k: int | None = None, *, filters: SearchFilter | None = None,
@@ -165,9 +170,9 @@ class Rag:
         for any of it. For long-lived processes: the server and the eval call it."""
         self.retrieve("warm up", 1)
         if self.settings.ner_helper and cpu_count() >= 2:
-            names.start_helper()
+            entities.start_helper()
         else:
-            names.entities("Warm up in Paris.")
+            entities.entities("Warm up in Paris.")
 
     def articles(self) -> list[ArticleInfo]:
         """Every ingested article, newest first."""
@@ -200,81 +205,66 @@ class Rag:
                 ), f"Model server failed ({exc}); the follow-up was rewritten by rule."
         return rule_based(question, history), ""
 
-    def _generate(self, llm: ChatModel, question: str, passages: list[Passage], common: dict[str, Any],
-                  sampling: dict[str, float | int]) -> Generator[TextDelta, None, Answer | str]:
-        """Stream the model's answer; returns the final Answer, or a notice when the server failed."""
+    def _generate(self, llm: ChatModel, asked: Asked, sampling: dict[str, float | int],
+                  timings: dict[str, float]) -> Generator[TextDelta, None, Answer]:
+        """Stream the model's answer, then check it; raises `LLMUnavailableError` when the server fails."""
         started = time.perf_counter()
         parts: list[str] = []
-        try:
-            for delta in stream_answer(llm, question, passages, **sampling):
-                parts.append(delta)
-                yield TextDelta(delta)
-        except LLMUnavailableError as exc:
-            return f"Model server failed ({exc}); this answer was extracted from the articles instead."
-        common["timings_ms"]["generation"] = _ms(started)
-        checked = verify_generated("".join(parts), passages, self.embedder)
-        text, citations = resolve_markers(checked.text, passages)
+        for delta in stream_answer(llm, asked.rewritten_question, asked.passages, **sampling):
+            parts.append(delta)
+            yield TextDelta(delta)
+        timings["generation"] = _ms(started)
+        checked = verify_generated("".join(parts), asked.passages, self.embedder)
+        text, citations = resolve_markers(checked.text, asked.passages)
         model = self.settings.llm_model
-        if generated_refuses(text, citations):
-            return abstention(passages, "llm", model=model, **common)
+        if model_declines(text, citations):
+            return abstention(asked.passages, "llm", model=model, **asked.fields())
         notice = ""
         if checked.removed:
             notice = f"{len(checked.removed)} generated sentence(s) removed: no retrieved passage supports them."
         return Answer(text=text, citations=narrow_quotes(citations, text), abstained=False, mode="llm",
-                      model=model, notice=notice, **common)
+                      model=model, notice=notice, **asked.fields())
 
-    def _extract(self, question: str, passages: list[Passage], common: dict[str, Any],
-                 window: TimeWindow | None = None) -> Answer:
+    def _extract(self, asked: Asked, window: TimeWindow | None, timings: dict[str, float]) -> Answer:
         started = time.perf_counter()
+        question, passages = asked.rewritten_question, asked.passages
         q = profile(question)
         if q.kind == "summary":
-            common["signals"] = signals(q, passages, 0.0)
-            if should_abstain(common["signals"], self.abstain_config, q.kind):
-                return abstention(passages, "extractive", **common)
-            return summary_answer(self._leads(passages), **common)
+            evidence = measure(q, passages, 0.0)
+            if should_abstain(evidence, self.abstain_config, q.kind):
+                return abstention(passages, "extractive", signals=evidence.as_dict(), **asked.fields())
+            leads = article_leads(self.retriever, passages)
+            return summary_answer(leads, signals=evidence.as_dict(), **asked.fields())
         q_vec = np.asarray(self.retriever.embed_query(question), dtype=np.float32)
-        reading = self._reading(passages)
+        cfg = self.extractive_config
+        reading = whole_articles_first(self.retriever, passages, cfg.read_articles, cfg.read_chunks)
         cands = extractive.candidates(reading, self.manifest.sentences([p.chunk_id for p in reading]))
-        extractive.score(cands, q, q_vec, self.embedder, self.extractive_config, window)
+        extractive.score(cands, q, q_vec, self.embedder, cfg, window)
         labels = wanted_labels(q)
-        extractive.read_types(cands, q, labels, self.extractive_config)
-        chosen = extractive.select(cands, self.extractive_config, q.wants_list)
-        common["timings_ms"]["generation"] = _ms(started)
+        extractive.read_types(cands, q, labels, cfg)
+        chosen = extractive.select(cands, cfg, q.wants_list)
+        timings["generation"] = _ms(started)
         best = chosen[0] if chosen else None
         # refusal weighs the evidence that the sentence answers; when it was published is not evidence
-        common["signals"] = signals(q, passages, best.score - best.time_prior if best else 0.0,
-                                    f"{best.context} {best.sentence}" if best else "",
-                                    typed=not labels or bool(best and best.span))
-        if best is None or should_abstain(common["signals"], self.abstain_config, q.kind):
-            return abstention(passages, "extractive", **common)
-        return extractive_answer(chosen, q.kind, **common)
+        evidence = measure(q, passages, best.score - best.time_prior if best else 0.0,
+                           f"{best.context} {best.sentence}" if best else "",
+                           typed=not labels or bool(best and best.span))
+        if best is None or should_abstain(evidence, self.abstain_config, q.kind):
+            return abstention(passages, "extractive", signals=evidence.as_dict(), **asked.fields())
+        return extractive_answer(chosen, q.kind, signals=evidence.as_dict(), **asked.fields())
 
-    def _reading(self, passages: list[Passage]) -> list[Passage]:
-        """What the extractive reader reads: the best `read_articles` retrieved articles whole (in
-        reading order, up to `read_chunks` chunks each), then the other retrieved passages.
 
-        Why whole articles: retrieval ranks the right article first far more often than it ranks
-        the chunk holding the answer among the few it returns, so reading the article's other
-        chunks finds answers the passages alone miss (docs/EVALUATION.md, RealTime QA).
-        """
-        cfg = self.extractive_config
-        best = list(dict.fromkeys(p.article_id for p in passages if p.article_id))[: cfg.read_articles]
-        retrieved = {p.chunk_id: p for p in passages}
-        reading = []
-        for chunks in self.retriever.articles_chunks(best, limit=cfg.read_chunks):
-            reading += [retrieved.get(c.chunk_id) or passage_from_chunk(c) for c in chunks]
-        seen = {p.chunk_id for p in reading}
-        return reading + [p for p in passages if p.chunk_id not in seen]
+@dataclass(frozen=True)
+class Asked:
+    """The question as asked, as retrieved for (a follow-up made stand-alone), and what was retrieved."""
 
-    def _leads(self, passages: list[Passage], articles: int = 3) -> list[Passage]:
-        """The opening chunk of each of the best `articles` retrieved articles."""
-        best: dict[str, Passage] = {}
-        for passage in passages:
-            best.setdefault(passage.article_id or passage.source, passage)
-        chosen = list(best.values())[:articles]
-        with_id = [p.article_id for p in chosen if p.article_id]  # chunks of older indexes may have none
-        firsts = dict(zip(with_id, self.retriever.articles_chunks(with_id, limit=1)))
-        return [passage_from_chunk(firsts[p.article_id][0]) if firsts.get(p.article_id) else p for p in chosen]
+    question: str
+    rewritten_question: str
+    passages: list[Passage]
+
+    def fields(self) -> dict[str, Any]:
+        """The `Answer` fields every answer carries."""
+        return {"question": self.question, "rewritten_question": self.rewritten_question, "passages": self.passages}
 
 
 def reference_date(as_of: date | str | None) -> date:

@@ -13,6 +13,24 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = REPO / "data" / "corpus"
+SAMPLE_QUESTIONS = (
+    "Who led the U.S. delegation to Beijing?",
+    "What did Daskal say about cooperation?",
+    "When did the U.S.-China counternarcotics talks take place?",
+    "What are fentanyl precursors?",
+    "How many Americans die of drug overdoses each year?",
+    "What did China agree to do about fentanyl?",
+    "Which agencies were part of the delegation?",
+    "What did the Chinese Ministry of Public Security say?",
+    "Who is Jen Daskal?",
+    "Where were the talks held?",
+    "What happened at the San Francisco summit in November?",
+    "Why did China suspend cooperation on drugs in 2022?",
+    "What sanctions did the U.S. lift?",
+    "Did Xi Jinping attend the meeting?",
+    "What role does Mexico play in the fentanyl trade?",
+    "What is the working group supposed to do?",
+)  # questions about the sample corpus, for the load tests
 
 pytest_plugins = ["tests.openai_fixtures"]
 
@@ -35,7 +53,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample corpus ingested once into a session-wide index directory."""
     from ingest.pipeline import ingest_path
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
 
     index_dir = tmp_path_factory.mktemp("sample-index")
     report = ingest_path(SAMPLE_CORPUS, load_settings(index_dir=index_dir), progress=False)
@@ -47,7 +65,7 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample_rag(sample_index: Path):
     """A `Rag` over the sample index in extractive mode (no LLM configured)."""
     from rag.api import Rag
-    from rag.index.settings import Settings
+    from rag.core.settings import Settings
 
     return Rag(Settings(index_dir=sample_index))
 
@@ -58,7 +76,7 @@ def newswire_rag(tmp_path_factory: pytest.TempPathFactory):
     from eval.goldset import load_set
     from ingest.pipeline import ingest_path
     from rag.api import Rag
-    from rag.index.settings import Settings
+    from rag.core.settings import Settings
 
     index_dir = tmp_path_factory.mktemp("newswire-index")
     report = ingest_path(load_set("newswire").corpus_dir, Settings(index_dir=index_dir), progress=False)

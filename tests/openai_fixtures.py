@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.index.settings import Settings, load_settings
+from rag.core.settings import Settings, load_settings
 from tests.openai_server import OpenAIServer
 
 

@@ -1,6 +1,6 @@
 """A real OpenAI-compatible chat server on 127.0.0.1 for offline tests.
 
-Why a real server rather than a patched client: the failures `rag.llm` must survive (a hang, a
+Why a real server rather than a patched client: the failures `rag.generate.client` must survive (a hang, a
 429 with Retry-After, a malformed body, a stream cut mid-way) live in the HTTP layer, so the
 tests drive the real openai client over a real socket. Built on `http.server` so a fault can
 close the socket at exactly the byte it wants to.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answers import SOURCES_DIFFER
+from rag.answer.compose import SOURCES_DIFFER
 
 
 def test_a_year_in_the_question_is_matched_by_the_story_date(newswire_rag) -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from rag.answers import resolve_markers
-from rag.index.errors import InvalidQuestionError
-from rag.index.types import Answer, Passage, TextDelta
+from rag.answer.compose import resolve_markers
+from rag.core.types import Answer, Passage, TextDelta
 
 DELEGATION = "Who led the U.S. delegation to Beijing?"
 
@@ -68,12 +65,6 @@ def test_stream_yields_deltas_then_the_same_answer(sample_rag) -> None:
     assert isinstance(events[-1], Answer)
     assert all(isinstance(e, TextDelta) for e in events[:-1]) and len(events) >= 2
     assert "".join(e.text for e in events[:-1]) == events[-1].text
-
-
-@pytest.mark.parametrize("question", ["", "   ", "x" * 50_000])
-def test_empty_or_huge_questions_are_refused_clearly(sample_rag, question: str) -> None:
-    with pytest.raises(InvalidQuestionError, match="empty|characters long"):
-        sample_rag.ask(question)
 
 
 def test_unknown_markers_are_dropped_and_known_ones_renumbered() -> None:

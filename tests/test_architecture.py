@@ -1,8 +1,12 @@
 """The import graph, read from the source with `ast` (lazy imports inside functions included).
 
-Data flows ingest -> rag.index -> rag -> ui / eval: rag/ never imports ingest, ui or eval;
-rag/index/ imports nothing of rag outside itself; no module imports another's private name; and
-no modules import each other, directly or in a ring.
+The stages of `rag/` stand in layers, each importing only from the layers below it (docs/ARCHITECTURE.md):
+
+    core < index, embed < language < query < retrieval, evidence < read, generate < answer < rag.api
+
+Stages on one layer do not import each other. `ingest` builds on core, index and embed only; `rag`
+never imports ingest, ui or eval. No module imports another's private name, and no modules import
+each other, directly or in a ring.
 """
 
 from __future__ import annotations
@@ -49,22 +53,76 @@ def _where(module: str, line: int) -> str:
     return f"{MODULES[module].relative_to(REPO)}:{line}"
 
 
-def test_rag_imports_no_stage_above_it() -> None:
+LAYERS = {
+    "core": 0, "index": 1, "embed": 1, "language": 2, "query": 3, "retrieval": 4, "evidence": 4,
+    "read": 5, "generate": 5, "answer": 6,
+}
+FACADE = 7  # rag/__init__.py and rag/api.py
+INGEST_MAY_USE = {"core", "index", "embed"}
+
+
+def _stage(module: str) -> str | None:
+    """`rag.query.profile` -> "query"; None for the facade and for other packages."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "rag" and len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def _layer(module: str) -> int:
+    stage = _stage(module)
+    return LAYERS[stage] if stage else FACADE
+
+
+def _allowed(module: str, target: str) -> bool:
+    """A rag module may import its own stage or any stage on a lower layer."""
+    return _stage(module) == _stage(target) or _layer(target) < _layer(module)
+
+
+def _rag_edges() -> list[tuple[str, str, int]]:
+    return [(m, target, line) for m, found in IMPORTS.items() if m.split(".")[0] == "rag"
+            for target, _, line in found]
+
+
+def test_every_stage_is_in_a_layer() -> None:
+    stages = {p.name for p in (REPO / "rag").iterdir() if (p / "__init__.py").exists()}
+    assert stages == set(LAYERS)
+
+
+def test_rag_never_imports_ingest_ui_or_eval() -> None:
+    outward = [f"{_where(m, line)} imports {target}" for m, target, line in _rag_edges()
+               if target.split(".")[0] != "rag"]
+    assert not outward
+
+
+def test_stages_import_only_layers_below() -> None:
     upward = [
         f"{_where(m, line)} imports {target}"
-        for m, found in IMPORTS.items() if m.split(".")[0] == "rag"
-        for target, _, line in found if target.split(".")[0] != "rag"
+        for m, target, line in _rag_edges()
+        if target.split(".")[0] == "rag" and not _allowed(m, target)
     ]
     assert not upward
 
 
-def test_foundation_imports_only_itself() -> None:
-    upward = [
+def test_ingest_builds_on_core_index_and_embed_only() -> None:
+    beyond = [
         f"{_where(m, line)} imports {target}"
-        for m, found in IMPORTS.items() if m.startswith("rag.index")
-        for target, _, line in found if not target.startswith("rag.index")
+        for m, found in IMPORTS.items() if m.split(".")[0] == "ingest"
+        for target, _, line in found
+        if target.split(".")[0] in ("rag", "ui", "eval") and _stage(target) not in INGEST_MAY_USE
     ]
-    assert not upward
+    assert not beyond
+
+
+@pytest.mark.parametrize(("module", "target", "allowed"), [
+    ("rag.read.extractive", "rag.query.profile", True),
+    ("rag.query.profile", "rag.read.extractive", False),
+    ("rag.read.extractive", "rag.generate.client", False),
+    ("rag.core.text", "rag.index.store", False),
+    ("rag.api", "rag.evidence.refusal", True),
+    ("rag.read.extractive", "rag.evidence.refusal", True),
+    ("rag.retrieval.hybrid", "rag.evidence.refusal", False),
+])
+def test_layer_rule_reads_edges_as_intended(module: str, target: str, allowed: bool) -> None:
+    assert _allowed(module, target) is allowed
 
 
 def test_no_private_names_across_modules() -> None:

@@ -20,10 +20,10 @@ import httpx
 import pytest
 
 from rag.api import Rag
-from rag.index.errors import RagError
-from rag.index.settings import Settings
+from rag.core.errors import RagError
+from rag.core.settings import Settings
 from tests.conftest import SAMPLE_CORPUS
-from tests.test_crash_safety import index_problems
+from tests.index_checks import index_problems
 
 QUESTION = "Who led the U.S. delegation to Beijing?"
 START_TIMEOUT_S = 60.0
@@ -127,8 +127,8 @@ def test_same_rag_answers_after_a_server_restart(chroma: tuple[ChromaServer, Set
 def test_a_new_replica_reads_only_its_hits_from_the_server(chroma: tuple[ChromaServer, Settings],
                                                           sample_rag: Rag) -> None:
     from rag.index.manifest import Manifest
-    from rag.retrieval import HybridRetriever
-    from tests.test_keyword_files import CountingStore
+    from rag.retrieval.hybrid import HybridRetriever
+    from tests.index_checks import CountingStore
 
     store = CountingStore(chroma[1])
     replica = HybridRetriever(store, Manifest(chroma[1].manifest_path), sample_rag.embedder)

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rag.index.settings import Settings
+from rag.core.settings import Settings
 from tests.uvicorn_thread import running
 from ui.cli import main
 from ui.server import make_server

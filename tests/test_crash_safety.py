@@ -14,7 +14,6 @@ runs use small batches (`KILL_BATCH_CHUNKS`) so a run has several and a kill can
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import random
@@ -23,7 +22,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,29 +29,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO, SAMPLE_CORPUS
+from tests.index_checks import fresh_chroma, generated_article, index_problems
 
-WORDS = [
-    "council",
-    "budget",
-    "river",
-    "bridge",
-    "harbor",
-    "mayor",
-    "school",
-    "police",
-    "weather",
-    "festival",
-    "market",
-    "railway",
-    "election",
-    "hospital",
-    "farmers",
-    "museum",
-    "library",
-    "ferry",
-    "stadium",
-    "tunnel",
-]
 QUESTIONS = (
     "Who led the U.S. delegation to Beijing?",
     "What did the harbor committee agree to review?",
@@ -86,20 +63,6 @@ class Trial:
 
 
 # --- corpus ---------------------------------------------------------------------------------------
-def generated_article(number: int, rng: random.Random, revision: int = 0) -> str:
-    topic = rng.sample(WORDS, 3)
-    paragraphs = [
-        " ".join(
-            f"The {rng.choice(WORDS)} committee in Town {number} discussed the {rng.choice(WORDS)} "
-            f"plan on day {day} and agreed to review the {rng.choice(WORDS)} report."
-            for _ in range(4)
-        )
-        for day in range(6)
-    ]
-    if revision:
-        paragraphs.append(f"Update {revision}: the {topic[0]} committee of Town {number} met again "
-                          f"and approved revision {revision} of the plan.")
-    return f"Town {number} weighs {' and '.join(topic)} plans\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
 def make_corpus(folder: Path, generated: int, seed: int) -> None:
@@ -124,54 +87,7 @@ def mutate(folder: Path, rng: random.Random, trial: int, count: int) -> int:
 
 
 # --- checks ---------------------------------------------------------------------------------------
-def fresh_chroma() -> None:
-    """Forget chromadb's per-process client cache: another process changed the files on disk."""
-    from chromadb.api.shared_system_client import SharedSystemClient
 
-    SharedSystemClient.clear_system_cache()
-    gc.collect()
-
-
-def index_problems(settings: Any, *, allow_uncommitted: bool = False) -> list[str]:
-    """Everything wrong between the manifest and the Chroma collection; [] when consistent.
-
-    Consistent means: no pending row, every chunk belongs to a committed (path, sha), each
-    committed file has exactly `files.chunks` chunks (no duplicates, none missing), and the
-    manifest's keyword rows (what BM25 is built from) are exactly the committed chunks.
-    `allow_uncommitted` tolerates pending rows and uncommitted chunks (right after a kill, before
-    the next ingest sweeps them), but still requires committed files to be whole.
-    """
-    from rag.index.manifest import Manifest
-    from rag.index.store import ChunkStore
-
-    manifest = Manifest(settings.manifest_path)
-    try:
-        files, pending = manifest.files(), manifest.pending()
-        keyword_ids = {row[0] for row in manifest.keyword_rows()[1]}
-    finally:
-        manifest.close()
-    committed: Counter[str] = Counter()
-    problems: list[str] = []
-    stray = 0
-    committed_ids = set()
-    for chunk in ChunkStore(settings).all_chunks():
-        path, sha = chunk.meta.get("path"), chunk.meta.get("file_sha")
-        if path in files and files[path].sha == sha:
-            committed[path] += 1
-            committed_ids.add(chunk.chunk_id)
-        else:
-            stray += 1
-    if keyword_ids != committed_ids:
-        problems.append(f"keyword rows differ from the committed chunks: {len(keyword_ids - committed_ids)} "
-                        f"without a chunk, {len(committed_ids - keyword_ids)} chunks without a row")
-    if stray and not allow_uncommitted:
-        problems.append(f"{stray} chunk(s) of uncommitted or unknown file versions")
-    if pending and not allow_uncommitted:
-        problems.append(f"{len(pending)} pending manifest row(s)")
-    for path, record in files.items():
-        if committed[path] != record.chunks:
-            problems.append(f"{Path(path).name}: {committed[path]} chunks stored, manifest says {record.chunks}")
-    return problems
 
 
 def uncommitted_chunks(settings: Any) -> tuple[int, int]:
@@ -191,7 +107,7 @@ def uncommitted_chunks(settings: Any) -> tuple[int, int]:
 def answer_problems(settings: Any, embedder: Any, question: str) -> tuple[int, list[str]]:
     """Ask with a fresh `Rag`; every passage it used must be a committed file version."""
     from rag.api import Rag
-    from rag.index.errors import IndexMissingError
+    from rag.core.errors import IndexMissingError
     from rag.index.manifest import Manifest
     from rag.index.store import ChunkStore
 
@@ -296,7 +212,7 @@ def run_trial(number: int, folder: Path, settings: Any, embedder: Any, rng: rand
 
 def run_trials(workdir: Path, trials: int, seed: int, generated: int, changed: int, embedder: Any) -> list[Trial]:
     """Trial 0 kills the very first ingest of a fresh index; later trials kill re-ingests."""
-    from rag.index.settings import Settings
+    from rag.core.settings import Settings
 
     folder = workdir / "corpus"
     make_corpus(folder, generated, seed)
@@ -359,8 +275,8 @@ def test_kill_before_commit_then_revert_keeps_the_file(tmp_path: Path, sample_ra
     """Killed after the old chunks were deleted but before the commit; the user then reverts the
     file. The committed (old) version must still have its chunks."""
     from ingest.pipeline import ingest_path
+    from rag.core.settings import Settings
     from rag.index.manifest import Manifest
-    from rag.index.settings import Settings
 
     folder = tmp_path / "corpus"
     make_corpus(folder, 0, seed=1)
@@ -386,7 +302,7 @@ def test_kill_before_commit_then_revert_keeps_the_file(tmp_path: Path, sample_ra
 def test_a_running_rag_sees_chunks_ingested_by_another_process(tmp_path: Path, sample_rag) -> None:
     from ingest.pipeline import ingest_path
     from rag.api import Rag
-    from rag.index.settings import Settings
+    from rag.core.settings import Settings
 
     folder = tmp_path / "corpus"
     make_corpus(folder, 0, seed=1)

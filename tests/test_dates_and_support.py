@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.dates import annotate, resolve
-from rag.support import SupportConfig, answer_sentences, claim_text, lexically_supported
+from rag.answer.support import SupportConfig, answer_sentences, claim_text, lexically_supported
+from rag.language.dates import annotate, resolve
 
 ARTICLE_DATE = "2024-01-30"  # a Tuesday
 

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from rag.index.embedding import get_embedder, onnx_embedder, torch_embedder
-from rag.index.minilm import MAX_WORD_PIECES, default_model_cache_dir, get_tokenizer
-from rag.index.onnx_embedder import OnnxMiniLMEmbedding, _write_atomically, ensure_model
-from rag.index.settings import Settings
+from rag.core.settings import Settings
+from rag.embed.choose import get_embedder, onnx_embedder, torch_embedder
+from rag.embed.minilm import MAX_WORD_PIECES, default_model_cache_dir, get_tokenizer
+from rag.embed.onnx import OnnxMiniLMEmbedding, _write_atomically, ensure_model
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "data" / "corpus"
@@ -112,8 +112,8 @@ def test_async_matches_sync(fp32: OnnxMiniLMEmbedding, texts: list[str]) -> None
 def test_onnx_path_does_not_import_torch(cache_dir: Path) -> None:
     code = (
         "import sys\n"
-        "from rag.index.settings import Settings\n"
-        "from rag.index.embedding import get_embedder\n"
+        "from rag.core.settings import Settings\n"
+        "from rag.embed.choose import get_embedder\n"
         "e = get_embedder(Settings())\n"
         "assert len(e.get_query_embedding('Who led the delegation?')) == 384\n"
         "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n"
@@ -154,7 +154,7 @@ def test_processes_exporting_at_once_all_get_the_model(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from rag.index.onnx_embedder import ensure_model\n"
+        "from rag.embed.onnx import ensure_model\n"
         "print(ensure_model(Path(sys.argv[1]), quantized=True))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}

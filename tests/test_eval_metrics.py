@@ -16,7 +16,7 @@ from eval.baseline import cite_every_sentence
 from eval.goldset import REQUIRED, TYPES, GoldItem, available_sets, load_set, parse_item, set_paths
 from eval.report import format_table
 from eval.scoring import score_question, summarize
-from rag.index.types import Answer, Citation, Passage, SourceRef
+from rag.core.types import Answer, Citation, Passage, SourceRef
 
 FOX = "foxnews-us-china-fentanyl-talks-2024-01-30.txt"
 AGG = "aggregator-nbc-fentanyl-talks-plus-npr-nyt-ft.txt"
@@ -304,7 +304,7 @@ def test_sample_gold_set_mix() -> None:
 
 
 def test_citation_metadata_counts_as_evidence_for_outlets_and_resolved_dates() -> None:
-    from rag.index.types import Citation
+    from rag.core.types import Citation
 
     cite = Citation(number=1, title="T", outlet="Fox News", date="2024-01-30", source="f.txt", chunk_id="c",
                     quote="Officials met Tuesday in Beijing to discuss fentanyl.")

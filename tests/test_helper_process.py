@@ -12,13 +12,13 @@ import time
 
 import pytest
 
-from rag import names
-from rag.helper_process import BatchHelper
-from rag.index.onnx_embedder import cpu_count
+from rag.embed.onnx import cpu_count
+from rag.language import entities
+from rag.language.helper_process import BatchHelper
 from tests.conftest import REPO
 
 _PARENT = """
-from rag.helper_process import BatchHelper
+from rag.language.helper_process import BatchHelper
 from tests.test_helper_process import nothing, tagged
 helper = BatchHelper(tagged, nothing)
 helper.start()
@@ -66,7 +66,7 @@ def test_a_single_item_stays_here(helper) -> None:
 def test_a_helper_killed_between_batches_loses_nothing(helper, caplog) -> None:
     helper_pid = helper.map(["a", "b"])[1][1]
     os.kill(helper_pid, signal.SIGKILL)
-    with caplog.at_level(logging.WARNING, logger="rag.helper_process"):
+    with caplog.at_level(logging.WARNING, logger="rag.language.helper_process"):
         out = helper.map(["x", "y", "z"])
     assert out == [("X", os.getpid()), ("Y", os.getpid()), ("Z", os.getpid())]
     assert not helper.running
@@ -99,7 +99,7 @@ def _alive(pid: int) -> bool:
 
 def test_a_helper_that_cannot_load_leaves_the_work_here(caplog) -> None:
     failing: BatchHelper[str, tuple[str, int]] = BatchHelper(tagged, broken_load)
-    with caplog.at_level(logging.WARNING, logger="rag.helper_process"):
+    with caplog.at_level(logging.WARNING, logger="rag.language.helper_process"):
         failing.start()
     assert not failing.running
     assert "no model here" in caplog.text
@@ -114,28 +114,28 @@ def test_entities_with_the_ner_helper_equal_those_of_one_process() -> None:
         "Prime Minister Rishi Sunak spoke in Parliament about the budget.",
         "About 3,000 people marched through Paris on Saturday.",
     ]
-    alone = names._recognise(sentences)
+    alone = entities._recognise(sentences)
     assert any(e.label == "PERSON" for found in alone for e in found)
-    names.start_helper()
+    entities.start_helper()
     try:
-        names.ENTITY_CACHE.clear()
-        assert names._HELPER.running
-        assert names.entities_of(sentences) == alone
-        assert not names._HELPER._pool.submit(torch_loaded).result(), "the NER helper loaded torch"
+        entities.ENTITY_CACHE.clear()
+        assert entities._HELPER.running
+        assert entities.entities_of(sentences) == alone
+        assert not entities._HELPER._pool.submit(torch_loaded).result(), "the NER helper loaded torch"
     finally:
-        names.stop_helper()
-        names.ENTITY_CACHE.clear()
-    assert not names._HELPER.running
+        entities.stop_helper()
+        entities.ENTITY_CACHE.clear()
+    assert not entities._HELPER.running
 
 
 def test_warm_up_starts_the_ner_helper_only_when_the_settings_allow(sample_index) -> None:
     from rag.api import Rag
-    from rag.index.settings import Settings
+    from rag.core.settings import Settings
 
     try:
         Rag(Settings(index_dir=sample_index, ner_helper=False)).warm_up()
-        assert not names._HELPER.running
+        assert not entities._HELPER.running
         Rag(Settings(index_dir=sample_index, ner_helper=True)).warm_up()
-        assert names._HELPER.running == (cpu_count() >= 2)
+        assert entities._HELPER.running == (cpu_count() >= 2)
     finally:
-        names.stop_helper()
+        entities.stop_helper()

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rag.index.errors import ConfigError
-from rag.index.settings import Settings
+from rag.core.errors import ConfigError
+from rag.core.settings import Settings
 from tests.uvicorn_thread import running
 from ui.server import check_bind, is_loopback, make_server
 

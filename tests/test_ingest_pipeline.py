@@ -11,8 +11,8 @@ import pytest
 from ingest.chunking import Chunker, embed_text, word_piece_counter
 from ingest.errors import IngestError
 from ingest.pipeline import ingest_path
+from rag.core.settings import Settings
 from rag.index.manifest import Manifest
-from rag.index.settings import Settings
 from rag.index.store import ChunkStore
 from tests.conftest import SAMPLE_CORPUS
 

@@ -12,7 +12,7 @@ import pytest
 
 from ingest.parse import parse_file
 from ingest.readers import FileRejected, Page, read_page
-from rag.index.errors import RagError
+from rag.core.errors import RagError
 
 STORY = (
     "A headline for the test\n\nOfficials met on Tuesday to talk about fentanyl and other things.\n"

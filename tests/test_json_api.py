@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from rag.index.settings import Settings, load_settings
+from rag.core.settings import Settings, load_settings
 from tests.uvicorn_thread import running
 from ui.server import make_server
 from ui.uploads import MAX_UPLOAD_BYTES

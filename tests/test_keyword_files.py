@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,48 +19,17 @@ import pytest
 import Stemmer
 
 from ingest.pipeline import ingest_path
+from rag.core.settings import Settings
 from rag.index.keyword import KeywordIndex, keyword_text, normalise, tokenize
 from rag.index.keyword_files import article_starts, article_tokens, keyword_root, open_snapshot
 from rag.index.manifest import Manifest
-from rag.index.settings import Settings
-from rag.index.store import ChunkStore, StoredChunk
-from rag.retrieval import HybridRetriever
+from rag.index.store import ChunkStore
+from rag.retrieval.hybrid import HybridRetriever
 from tests.conftest import SAMPLE_CORPUS
-from tests.test_crash_safety import generated_article
+from tests.index_checks import CountingStore, generated_article
 
 QUERIES = ("delegation to Beijing fentanyl", "harbor committee report", "railway budget day 3", "quokka census")
 
-
-class CountingStore:
-    """The real `ChunkStore`, counting what retrieval reads from it."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.real = ChunkStore(settings)
-        self.fetched_ids: list[str] = []
-        self.queried = 0
-        self.all_chunk_calls = 0
-        self.get_calls = 0
-
-    def query(self, embedding: Sequence[float], n: int,
-              where: dict[str, Any] | None) -> list[tuple[StoredChunk, float]]:
-        hits = self.real.query(embedding, n, where)
-        self.queried += len(hits)
-        return hits
-
-    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
-        self.fetched_ids += list(ids)
-        self.get_calls += 1
-        return self.real.get(ids)
-
-    def all_chunks(self, where: dict[str, Any] | None = None, batch: int = 5000) -> list[StoredChunk]:
-        self.all_chunk_calls += 1
-        return self.real.all_chunks(where, batch)
-
-    def refresh(self) -> None:
-        self.real.refresh()
-
-    def require_content(self) -> None:
-        self.real.require_content()
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from rag.api import Rag
-from rag.index.settings import load_settings
-from rag.index.types import Answer, TextDelta
+from rag.core.settings import load_settings
+from rag.core.types import Answer, TextDelta
 
 DELEGATION = "Who led the U.S. delegation to Beijing?"
 

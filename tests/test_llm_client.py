@@ -1,4 +1,4 @@
-"""rag.llm against a real OpenAI-compatible server on loopback: answers, streams and every fault.
+"""rag.generate.client against a real OpenAI-compatible server on loopback: answers, streams and every fault.
 
 Timeouts are 1 s with one retry, so a failing call must give up within 2 s (plus slack).
 """
@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from llama_index.core.llms import ChatMessage
 
-from rag.index.errors import ConfigError, LLMUnavailableError
-from rag.index.settings import Settings, load_settings
-from rag.llm import build_llm, chat, describe_llm, stream_chat
+from rag.core.errors import ConfigError, LLMUnavailableError
+from rag.core.settings import Settings, load_settings
+from rag.generate.client import build_llm, chat, describe_llm, stream_chat
 from tests.openai_server import DEFAULT_REPLY, OpenAIServer
 
 pytest_plugins = ["tests.openai_fixtures"]  # harmless if conftest loads it too

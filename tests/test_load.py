@@ -15,46 +15,18 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from rag.api import Rag
-from tests.uvicorn_thread import running
+from tests.conftest import SAMPLE_QUESTIONS as QUESTIONS
+from tests.uvicorn_thread import running_api
 
 CLIENTS = 32
-QUESTIONS = (
-    "Who led the U.S. delegation to Beijing?",
-    "What did Daskal say about cooperation?",
-    "When did the U.S.-China counternarcotics talks take place?",
-    "What are fentanyl precursors?",
-    "How many Americans die of drug overdoses each year?",
-    "What did China agree to do about fentanyl?",
-    "Which agencies were part of the delegation?",
-    "What did the Chinese Ministry of Public Security say?",
-    "Who is Jen Daskal?",
-    "Where were the talks held?",
-    "What happened at the San Francisco summit in November?",
-    "Why did China suspend cooperation on drugs in 2022?",
-    "What sanctions did the U.S. lift?",
-    "Did Xi Jinping attend the meeting?",
-    "What role does Mexico play in the fentanyl trade?",
-    "What is the working group supposed to do?",
-)
 
-
-@contextmanager
-def running_api(rag: Rag) -> Iterator[str]:
-    """`ui.server.create_server(rag)` under uvicorn in a thread on an ephemeral loopback port."""
-    from ui.server import create_server
-
-    config = uvicorn.Config(create_server(rag), log_level="warning", access_log=False)
-    with running(uvicorn.Server(config)) as url:
-        yield url
 
 
 def fingerprint(answer: dict[str, Any]) -> tuple[str, tuple[tuple[int, str, str], ...]]:

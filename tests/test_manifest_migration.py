@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ingest.pipeline import ingest_path
 from rag.api import Rag
-from rag.index.manifest import LEGACY_MANIFEST_FILE, MANIFEST_FILE, Commit, FileRecord, Manifest
-from rag.index.settings import Settings
+from rag.core.settings import MANIFEST_FILE, Settings
+from rag.index.manifest import LEGACY_MANIFEST_FILE, Commit, FileRecord, Manifest
 from rag.index.store import TEXT_KEY, ChunkStore
 from tests.conftest import SAMPLE_CORPUS
 

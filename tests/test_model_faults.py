@@ -1,6 +1,6 @@
 """Model-server faults seen from `Rag.ask`, against the loopback OpenAI server in tests/openai_server.py.
 
-`tests/test_llm_client.py` covers each fault at the client (`rag.llm`); here the question is what
+`tests/test_llm_client.py` covers each fault at the client (`rag.generate.client`); here the question is what
 the user gets: within a bounded time, either a generated answer or the extractive answer with a
 notice that names what failed.
 """
@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from rag.api import Rag
-from rag.index.settings import load_settings
-from rag.index.types import Answer, TextDelta
+from rag.core.settings import load_settings
+from rag.core.types import Answer, TextDelta
 from tests.openai_server import OpenAIServer
 
 QUESTION = "Who led the U.S. delegation to Beijing?"
 REPLY = "Jen Daskal led the U.S. delegation to Beijing [1]."
 TIMEOUT_S, RETRIES = 1.0, 1
-DEADLINE_S = TIMEOUT_S * (RETRIES + 1)  # what rag.llm allows the first chunk
+DEADLINE_S = TIMEOUT_S * (RETRIES + 1)  # what rag.generate.client allows the first chunk
 SLACK_S = 15.0  # retrieval and the extractive answer on a loaded 2-core machine
 
 

@@ -16,7 +16,7 @@ import httpx
 import openai
 import pytest
 
-from rag.index.settings import Settings, load_settings
+from rag.core.settings import Settings, load_settings
 from tests.openai_server import OpenAIServer
 from tests.uvicorn_thread import running
 from ui.server import make_server

@@ -19,8 +19,8 @@ import openai
 import pytest
 
 from eval.metrics import percentile
-from rag.index.settings import Settings
-from tests.test_load import QUESTIONS as LOAD_QUESTIONS
+from rag.core.settings import Settings
+from tests.conftest import SAMPLE_QUESTIONS as LOAD_QUESTIONS
 from tests.uvicorn_thread import running
 from ui.server import make_server
 

@@ -12,11 +12,11 @@ import numpy as np
 import openvino as ov
 import pytest
 
-from rag.index.embedding import get_embedder, onnx_embedder
-from rag.index.minilm import default_model_cache_dir
-from rag.index.onnx_embedder import OnnxMiniLMEmbedding, ensure_model
-from rag.index.openvino_embedder import OpenVinoMiniLMEmbedding, _convert, cpu_has_bf16, ensure_ir
-from rag.index.settings import Settings
+from rag.core.settings import Settings
+from rag.embed.choose import get_embedder, onnx_embedder
+from rag.embed.minilm import default_model_cache_dir
+from rag.embed.onnx import OnnxMiniLMEmbedding, ensure_model
+from rag.embed.openvino import OpenVinoMiniLMEmbedding, _convert, cpu_has_bf16, ensure_ir
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from rag.answer.support import answer_sentences, claim_text
 from rag.api import Rag
-from rag.index.settings import Settings, load_settings
-from rag.support import answer_sentences, claim_text
+from rag.core.settings import Settings, load_settings
 from tests.conftest import SAMPLE_CORPUS
 from tests.openai_server import OpenAIServer
 
@@ -99,7 +99,7 @@ def test_extractive_answers_quote_but_never_obey(extractive: Rag, question: str)
 def test_fake_markers_in_sources_are_shown_defanged(extractive: Rag) -> None:
     answer = extractive.ask(DELEGATION)
     assert "Daskal" in answer.text
-    assert "(7)" in answer.text and "[7]" not in answer.text  # rag.text.defang at work
+    assert "(7)" in answer.text and "[7]" not in answer.text  # rag.core.text.defang at work
     assert _markers(answer.text) == {c.number for c in answer.citations}
 
 

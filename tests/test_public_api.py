@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import rag
 
@@ -19,9 +21,13 @@ def test_all_is_the_pinned_surface() -> None:
     assert len(rag.__all__) == len(PUBLIC)
 
 
-def test_every_public_name_resolves() -> None:
+def test_every_public_name_resolves_to_our_own_object() -> None:
+    """Also after every stage package is imported: a package named like a public function
+    (`rag/retrieve/`) would replace `rag.retrieve` once imported."""
+    for package in sorted(Path(rag.__file__).parent.glob("*/__init__.py")):
+        importlib.import_module(f"rag.{package.parent.name}")
     for name in PUBLIC:
-        assert getattr(rag, name) is not None, name
+        assert getattr(rag, name).__module__.split(".")[0] == "rag", name
     assert issubclass(rag.IndexMissingError, rag.RagError)
     assert callable(rag.Rag.from_defaults)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.ranking import article_scores, by_article
+from rag.retrieval.ranking import article_scores, by_article
 
 STORIES = {
     # file: (date, title, body) - one council vote in two years, and two other stories
@@ -31,7 +31,7 @@ QUESTION = "How did the council vote on the harbour bridge budget?"
 def dated_rag(tmp_path_factory: pytest.TempPathFactory):
     from ingest.pipeline import ingest_path
     from rag.api import Rag
-    from rag.index.settings import Settings
+    from rag.core.settings import Settings
 
     corpus = tmp_path_factory.mktemp("dated-corpus")
     for name, (day, title, body) in STORIES.items():

@@ -12,11 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import names
-from rag.abstain import AbstainConfig, confidence, generated_refuses, should_abstain
-from rag.answer_type import answer_spans, labels_for_noun, wanted_labels
-from rag.answers import extractive_answer
-from rag.extractive import (
+from rag.answer.compose import extractive_answer
+from rag.core.types import Citation, Passage
+from rag.evidence.refusal import AbstainConfig, RefusalSignals, confidence, model_declines, should_abstain
+from rag.language import entities
+from rag.language.entities import person_names
+from rag.query.answer_type import answer_spans, labels_for_noun, wanted_labels
+from rag.query.profile import head_noun, profile, without_dates
+from rag.query.timeframe import TimeWindow, preferred_window
+from rag.read.extractive import (
     Candidate,
     ExtractiveConfig,
     answers_kind,
@@ -25,10 +29,7 @@ from rag.extractive import (
     score,
     unmet_specifics,
 )
-from rag.index.types import Citation, Passage
-from rag.names import person_names
-from rag.question import head_noun, profile, without_dates
-from rag.timeframe import TimeWindow, preferred_window
+from rag.retrieval.reading import whole_articles_first
 
 ARTICLES = {
     "2024-03-04-ferry-strike.txt": """---
@@ -74,7 +75,7 @@ def own_rag(tmp_path_factory: pytest.TempPathFactory):
     """A real index (real embedder, real Chroma) over the three articles above."""
     from ingest.pipeline import ingest_path
     from rag.api import Rag
-    from rag.index.settings import Settings
+    from rag.core.settings import Settings
 
     corpus = tmp_path_factory.mktemp("reader-corpus")
     for name, text in ARTICLES.items():
@@ -191,7 +192,9 @@ def test_the_best_articles_are_read_whole(sample_rag) -> None:
     top = sample_rag.retrieve("Who led the U.S. delegation to Beijing?", 1)[0]
     whole = [p.chunk_id for p in sample_rag.article_passages(top.article_id)]
     assert len(whole) > 1
-    assert [p.chunk_id for p in sample_rag._reading([top])] == whole
+    cfg = sample_rag.extractive_config
+    reading = whole_articles_first(sample_rag.retriever, [top], cfg.read_articles, cfg.read_chunks)
+    assert [p.chunk_id for p in reading] == whole
 
 
 def test_a_surname_answer_is_given_as_the_full_name_the_read_sentences_use() -> None:
@@ -213,7 +216,7 @@ def test_a_stray_quote_mark_is_not_part_of_the_short_answer() -> None:
     sentence = 'Biden spoke of "extremist forces against the message of "Morehouse" College in his address.'
     passage = Passage(chunk_id="c", text=sentence, title="t", source="s.txt", score=1.0)
     start = sentence.index('Morehouse"')
-    span = names.Entity('Morehouse" College', "ORG", start, start + len('Morehouse" College'))
+    span = entities.Entity('Morehouse" College', "ORG", start, start + len('Morehouse" College'))
     answer = extractive_answer([Candidate(sentence, passage, score=0.8, span=span)], kind="which")
     assert answer.short_answer == "Morehouse College" and answer.text.startswith("Morehouse College — ")
     balanced = replace(span, text="“Beetlejuice”")
@@ -243,21 +246,21 @@ def test_person_names_come_from_the_model_not_a_word_list() -> None:
 # --- refusal ---------------------------------------------------------------------------------
 
 def test_refusal_is_decided_from_the_confidence_threshold() -> None:
-    strong = {"best_sentence": 0.8, "coverage": 1.0, "dense_top": 0.7}
-    weak = {"best_sentence": 0.3, "coverage": 0.2, "dense_top": 0.7}
+    strong = RefusalSignals(best_sentence=0.8, dense_top=0.7, coverage=1.0, best_coverage=1.0, agreement=1.0, typed=1.0)
+    weak = replace(strong, best_sentence=0.3, coverage=0.2)
     cfg = AbstainConfig(threshold=0.4)
     assert confidence(strong) == pytest.approx(0.8)
     assert not should_abstain(strong, cfg)
     assert should_abstain(weak, cfg)
     assert not should_abstain(weak, cfg, kind="summary")  # a summary is answered from whatever was found
-    assert should_abstain({**weak, "dense_top": 0.0}, cfg, kind="summary")
+    assert should_abstain(replace(weak, dense_top=0.0), cfg, kind="summary")
 
 
 def test_a_model_answer_without_citations_or_saying_not_covered_is_a_refusal() -> None:
     cite = Citation(number=1, title="t", outlet="o", date="", source="s", chunk_id="c", quote="q")
-    assert generated_refuses("The corpus does not say.", [cite])
-    assert generated_refuses("Crews struck.", [])
-    assert not generated_refuses("Crews struck [1].", [cite])
+    assert model_declines("The corpus does not say.", [cite])
+    assert model_declines("Crews struck.", [])
+    assert not model_declines("Crews struck [1].", [cite])
 
 
 # --- end to end over a real index --------------------------------------------------------------
@@ -313,7 +316,7 @@ def as_of_seen_by_retrieval(rag, monkeypatch: pytest.MonkeyPatch) -> list[object
 
 
 def test_as_of_reaches_retrieval_and_bad_dates_are_refused(own_rag, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag.index.errors import InvalidQuestionError
+    from rag.core.errors import InvalidQuestionError
 
     seen = as_of_seen_by_retrieval(own_rag, monkeypatch)
     own_rag.ask("Who designed the east wing?", as_of="2024-03-07")
@@ -374,7 +377,7 @@ def test_the_page_highlights_the_short_answer(own_rag) -> None:
 
 
 def test_the_page_reads_the_asked_on_field() -> None:
-    from rag.index.errors import InvalidQuestionError
+    from rag.core.errors import InvalidQuestionError
     from ui.chat import parse_as_of
 
     assert parse_as_of("") is None
@@ -397,16 +400,16 @@ def test_entities_of_a_batch_match_one_sentence_at_a_time() -> None:
                  "Acme Corp. paid $4 million to settle, the company said on Tuesday.",
                  "Ada Lovelace met Charles Babbage in London in June 1833.",
                  "No names here at all."]
-    batched = names.entities_of(sentences)
+    batched = entities.entities_of(sentences)
     assert batched[0] == batched[2]
     assert {e.label for e in batched[0]} >= {"PERSON", "GPE", "DATE"}
     assert batched[3] == ()
-    names.ENTITY_CACHE.clear()
-    assert [names.entities(s) for s in sentences] == batched
+    entities.ENTITY_CACHE.clear()
+    assert [entities.entities(s) for s in sentences] == batched
 
 
 def test_batch_cache_computes_each_missing_text_once_and_drops_the_least_recent() -> None:
-    from rag.batch_cache import BatchCache
+    from rag.core.batch_cache import BatchCache
 
     calls: list[list[str]] = []
 

@@ -21,7 +21,7 @@ from eval.scoring import score_question
 from eval.sets.realtimeqa import ImportOptions, answer_pattern, build, import_set, main
 from ingest.clean import parse_page
 from ingest.readers import read_page
-from rag.index.types import Answer, Passage
+from rag.core.types import Answer, Passage
 
 SOURCE = Path(__file__).parent / "fixtures" / "realtimeqa"
 ANSWERABLE = {"rtqa-20240105_0", "rtqa-20240112_0", "rtqa-20240119_0", "rtqa-20240119_1"}

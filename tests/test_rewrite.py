@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.rewrite import rule_based
+from rag.query.rewrite import rule_based
 
 
 def _history(question: str, answer: str) -> list[dict[str, str]]:

@@ -14,15 +14,15 @@ import pytest
 
 from ingest.pipeline import ingest_path
 from rag.api import Rag
-from rag.extractive import clear_sentence_cache
-from rag.index.embedding import onnx_embedder
+from rag.core.settings import Settings
+from rag.core.text import sentence_spans, split_sentences
+from rag.embed.choose import onnx_embedder
+from rag.embed.minilm import default_model_cache_dir
+from rag.embed.onnx import OnnxMiniLMEmbedding, span_means
 from rag.index.manifest import Manifest
-from rag.index.minilm import default_model_cache_dir
-from rag.index.onnx_embedder import OnnxMiniLMEmbedding, span_means
 from rag.index.sentence_vectors import pack, unpack
-from rag.index.settings import Settings
 from rag.index.store import ChunkStore
-from rag.text import sentence_spans, split_sentences
+from rag.read.extractive import clear_sentence_cache
 from tests.conftest import SAMPLE_CORPUS
 
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from rag.ranking import time_prior, with_time_prior
-from rag.timeframe import RECENT_DAYS, TimeWindow, preferred_window
+from rag.query.timeframe import RECENT_DAYS, TimeWindow, preferred_window
+from rag.retrieval.ranking import time_prior, with_time_prior
 
 AS_OF = date(2024, 3, 15)  # a Friday
 

@@ -11,9 +11,9 @@ import gradio as gr
 import pytest
 
 from rag.api import Rag
-from rag.index.errors import InvalidQuestionError
-from rag.index.settings import Settings
-from rag.index.types import Answer, ArticleInfo, Citation, Passage, SearchFilter, SourceRef
+from rag.core.errors import InvalidQuestionError
+from rag.core.settings import Settings
+from rag.core.types import Answer, ArticleInfo, Citation, Passage, SearchFilter, SourceRef
 from ui import render
 from ui.app import _Handlers, build_app
 from ui.chat import Turn, history_of, parse_filters, stream_turn

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from rag.index.settings import Settings
+from rag.core.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ UPLOAD_BODY = (
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A fresh index of the sample corpus (uploads below change it) served on loopback."""
     from ingest.pipeline import ingest_path
-    from tests.test_http_api import running
+    from tests.uvicorn_thread import running
     from ui.server import make_server
 
     root = tmp_path_factory.mktemp("browser")
@@ -283,7 +283,7 @@ def test_stop_then_clear(page: Page) -> None:
 
 
 def test_the_page_works_behind_basic_auth(page: Page, site: dict[str, Any]) -> None:
-    from tests.test_http_api import running
+    from tests.uvicorn_thread import running
     from ui.server import make_server
 
     browser = page.context.browser

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from rag.api import Rag
+
 
 @contextmanager
 def running(server: uvicorn.Server) -> Iterator[str]:
@@ -31,3 +33,13 @@ def running(server: uvicorn.Server) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+@contextmanager
+def running_api(rag: Rag) -> Iterator[str]:
+    """`ui.server.create_server(rag)` under uvicorn in a thread on an ephemeral loopback port."""
+    from ui.server import create_server
+
+    config = uvicorn.Config(create_server(rag), log_level="warning", access_log=False)
+    with running(uvicorn.Server(config)) as url:
+        yield url

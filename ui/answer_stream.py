@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from rag.api import History, Rag
-from rag.index.errors import RagError
-from rag.index.types import Answer, AnswerOptions, Passage, TextDelta
+from rag.core.errors import RagError
+from rag.core.types import Answer, AnswerOptions, Passage, TextDelta
 from ui.pump import END, pump
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.index.types import Answer, ArticleInfo, Citation, Passage
+from rag.core.types import Answer, ArticleInfo, Citation, Passage
 
 
 class HistoryMessage(BaseModel):

@@ -22,8 +22,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from rag.api import Rag
-from rag.index.errors import RagError
-from rag.index.types import Answer, AnswerOptions, TextDelta
+from rag.core.errors import RagError
+from rag.core.types import Answer, AnswerOptions, TextDelta
 from ui.answer_stream import AnswerStream, StreamFailed
 from ui.api_models import (
     ArticlesResponse,

@@ -17,8 +17,8 @@ from typing import Any
 import gradio as gr
 
 from rag.api import Rag
-from rag.index.errors import RagError
-from rag.index.types import ArticleInfo, Passage
+from rag.core.errors import RagError
+from rag.core.types import ArticleInfo, Passage
 from ui import render
 from ui.chat import (
     StopRequests,

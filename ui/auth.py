@@ -15,7 +15,7 @@ import secrets
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from rag.index.errors import ConfigError
+from rag.core.errors import ConfigError
 
 _CHALLENGE = (b"www-authenticate", b'Basic realm="news-rag", charset="UTF-8"')
 

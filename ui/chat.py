@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from rag.api import Rag
-from rag.index.errors import InvalidQuestionError, RagError
-from rag.index.types import Answer, Citation, SearchFilter, TextDelta
+from rag.core.errors import InvalidQuestionError, RagError
+from rag.core.types import Answer, Citation, SearchFilter, TextDelta
 from ui.pump import END, pump
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if rest and args.command not in ("eval", "bench"):
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
-    from rag.index.errors import RagError
+    from rag.core.errors import RagError
 
     try:
         return int(args.handler(args, rest) or 0)
@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _ingest(args: argparse.Namespace, _: list[str]) -> int:
     from ingest.pipeline import ingest_path
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
 
     report = ingest_path(args.path, load_settings())
     for name, reason in report.errors:
@@ -119,7 +119,7 @@ def format_answer(answer) -> str:
 
 def _chat(args: argparse.Namespace, _: list[str]) -> int:
     import rag
-    from rag.index.errors import InvalidQuestionError
+    from rag.core.errors import InvalidQuestionError
 
     history: list[dict[str, str]] = []
     print("Ask about the articles (empty line or Ctrl-D to quit).")
@@ -140,7 +140,7 @@ def _chat(args: argparse.Namespace, _: list[str]) -> int:
 
 
 def _serve(args: argparse.Namespace, _: list[str]) -> int:
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
     from ui.server import serve
 
     serve(load_settings(), host=args.host, port=args.port)

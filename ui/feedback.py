@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from rag.index.types import Answer
+from rag.core.types import Answer
 
 MAX_COMMENT_CHARS = 2000
 _write_lock = threading.Lock()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.index.errors import IndexMissingError, IndexUnavailableError, InvalidQuestionError, RagError
+from rag.core.errors import IndexMissingError, IndexUnavailableError, InvalidQuestionError, RagError
 
 
 def status_for(exc: RagError) -> int:

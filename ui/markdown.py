@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from rag.index.types import Answer, Citation
+from rag.core.types import Answer, Citation
 
 SOURCES = "**Sources**"
 CLOSEST = "**Closest passages**"

@@ -26,8 +26,8 @@ from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from openai.types.shared import ErrorObject
 
 from rag.api import History, Rag
-from rag.index.errors import RagError
-from rag.index.types import Answer, AnswerOptions
+from rag.core.errors import RagError
+from rag.core.types import Answer, AnswerOptions
 from ui.answer_stream import AnswerStream, StreamFailed
 from ui.api_models import citations_out
 from ui.http_errors import code_for, status_for

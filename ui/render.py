@@ -17,7 +17,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from rag.index.types import Answer, ArticleInfo, Citation, Passage, SourceRef
+from rag.core.types import Answer, ArticleInfo, Citation, Passage, SourceRef
 from ui.chat import Turn
 
 _MARKER = re.compile(r"\[(\d+)\]")

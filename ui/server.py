@@ -21,8 +21,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from rag.api import Rag
-from rag.index.errors import ConfigError, RagError
-from rag.index.settings import Settings
+from rag.core.errors import ConfigError, RagError
+from rag.core.settings import Settings
 from ui import openai_api
 from ui.api_routes import api_router
 from ui.app import CSS_PATH, build_app

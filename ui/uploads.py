@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.readers import READABLE_SUFFIXES as ALLOWED_SUFFIXES
-from rag.index.settings import Settings
+from rag.core.settings import Settings
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")

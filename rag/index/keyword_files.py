@@ -1,7 +1,8 @@
 """The keyword side of one manifest generation, saved in `<index dir>/keyword/gen-<N>/`.
 
 Why on disk: the first query of a fresh process (a `rag serve` replica, a `rag ask`) used to pull
-every chunk out of Chroma and build BM25 in memory (16 s and 1.5 GB at 100k chunks). Now ingest
+every chunk out of Chroma and build BM25 in memory (seconds and gigabytes at 100k chunks, docs/perf).
+Now ingest
 builds the index from the manifest's token rows at the end of each run and saves it with the
 chunk ids and filter fields by position; a reader memory-maps the folder of the generation it
 sees. A reader that finds no folder for its generation (an ingest is still running, or was
@@ -9,7 +10,7 @@ killed) builds it from the token rows, which are committed with the manifest and
 match it, and saves it for the next process. Chunk texts stay in Chroma: retrieval fetches them
 for its hits only.
 
-The same folder holds a second BM25 over whole articles (`rag.ranking` fuses it into the article
+The same folder holds a second BM25 over whole articles (`rag.retrieval.ranking` fuses it into the article
 score), built from the same token rows: an article's chunks are contiguous in position order, so
 each article is one span of rows.
 
@@ -35,9 +36,9 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.core.types import StoredChunk
 from rag.index.keyword import KeywordIndex, keyword_text, tokenize
 from rag.index.manifest import ChunkRow, Manifest
-from rag.index.store import StoredChunk
 
 KEYWORD_DIR = "keyword"
 FIELDS = ("outlet", "source", "date")  # per-article filter fields, stored per chunk position

@@ -26,7 +26,6 @@ from typing import Protocol
 
 from rag.index.sentence_vectors import ChunkSentences, unpack
 
-MANIFEST_FILE = "manifest.sqlite3"
 LEGACY_MANIFEST_FILE = "manifest.json"
 """Indexes built before the rename hold the same SQLite database under this misleading name."""
 SQLITE_SIDECARS = ("-wal", "-shm")

@@ -1,10 +1,9 @@
 """The reader's sentence vectors, kept per chunk in the manifest: spans and int8 rows.
 
-Why stored: embedding the sentences it reads was the largest part of an extractive answer (124 ms
-of about 300 on a 2-core AVX2 machine, docs/EVALUATION.md, ninth round). Ingest pools them from the
-chunk's own model run at no model cost (`OnnxMiniLMEmbedding.embed_with_spans`). Why int8 with a
-scale per row: the dev corpus' 197k sentences take 78 MB instead of 303 MB, and a row's cosine to
-its float32 original stays above 0.999 (tests/test_sentence_vectors.py).
+Why stored: embedding the sentences it reads was the largest part of an extractive answer
+(docs/EVALUATION.md). Ingest pools them from the chunk's own model run at no model cost
+(`OnnxMiniLMEmbedding.embed_with_spans`). Why int8 with a scale per row: a quarter of float32's
+size, and a row's cosine to its float32 original stays above 0.999 (tests/test_sentence_vectors.py).
 """
 
 from __future__ import annotations

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 
-from rag.index.errors import ConfigError, IndexMissingError, IndexUnavailableError
-from rag.index.settings import Settings
+from rag.core.errors import ConfigError, IndexMissingError, IndexUnavailableError
+from rag.core.settings import Settings
+from rag.core.types import StoredChunk
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -26,17 +26,10 @@ CHUNK_FIELDS = ("path", "file_sha", "article_id", "title", "outlet", "date", "by
 # The chunk's text is written as this metadata value, not as Chroma's document. Why: chromadb 1.5
 # indexes every document for its own full-text search (SQLite FTS5, trigram tokenizer), which we
 # never query (keyword search is bm25s, `rag.index.keyword`), and the embedded client builds that
-# index even when a collection schema leaves it out. Adding the same 13,721 long-article chunks
-# took 12.5-15.4 s as documents and 9.3-9.9 s as metadata (docs/perf/README.md). Indexes written
+# index even when a collection schema leaves it out; writing text as metadata is the faster add
+# (docs/perf/README.md). Indexes written
 # before this keep their text in the document; reads take either.
 TEXT_KEY = "text"
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    chunk_id: str
-    text: str
-    meta: dict[str, Any]
 
 
 def stored_chunk(chunk_id: str, document: str | None, meta: Any) -> StoredChunk:

@@ -1,0 +1,1 @@
+"""What the user is told: the answer with resolving citations, each sentence's support, and whether to refuse."""

@@ -1,0 +1,1 @@
+"""Settings, errors, the values that cross stages, protocols, sentences and words; imports nothing else of rag."""

@@ -1,0 +1,1 @@
+"""Which retrieved sentences answer the question, and the short answer inside them, without a model."""
