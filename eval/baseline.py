@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from eval.metrics import split_sentences
-from rag.core.types import Answer, Citation, Passage
+from rag.core.types import Answer, Citation, Passage, TextDelta
 
 ANSWER_TOP_K = 2
 
@@ -49,6 +50,12 @@ class Baseline:
         return Answer(text=text, citations=citations, abstained=False, mode="extractive",
                       model="llama-index baseline", question=question, rewritten_question=question,
                       passages=passages, timings_ms={"total": (time.perf_counter() - started) * 1000})
+
+    def ask_stream(self, question: str, history: list[dict[str, str]] | None = None) -> Iterator[TextDelta | Answer]:
+        """The whole answer as one piece: llama-index's query engine here does not stream."""
+        answer = self.ask(question, history)
+        yield TextDelta(answer.text)
+        yield answer
 
     def _passage(self, scored: Any) -> Passage:
         node = scored.node

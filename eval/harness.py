@@ -17,7 +17,7 @@ from pathlib import Path
 
 from eval.goldset import EVAL_DIR, available_sets, load_set
 from eval.report import format_table, write_reports
-from eval.runner import build_rag, run_meta, run_system
+from eval.runner import Mode, build_rag, modes, run_meta, run_system
 from eval.scoring import summarize
 
 
@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         return run(args)
     gold = load_set(args.set)
     rag, mode = build_rag(gold)
-    systems = {"rag": run_system(rag, gold.items, args.k)}
+    systems = {name: run_system(Mode(rag, use_llm), gold.items, args.k)
+               for name, use_llm in modes(rag, args.mode).items()}
     if args.baseline:
         from eval.baseline import Baseline
 
@@ -53,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--k", type=int, default=5, help="passages retrieved per question for hit@k/MRR")
     parser.add_argument("--out", type=Path, default=EVAL_DIR / "reports", help="folder for report-<set>.json/.md")
     parser.add_argument("--baseline", action="store_true", help="also score the plain llama-index pipeline")
+    parser.add_argument("--mode", choices=("both", "extractive", "llm"), default="both",
+                        help="answer modes scored side by side (both: extractive, and the model if configured)")
     parser.add_argument("--source", type=Path, help="--set realtimeqa: local copy of realtimeqa/realtimeqa_public")
     parser.add_argument("--date-in-question", action="store_true",
                         help="--set realtimeqa: append '(Question date: YYYY-MM-DD.)' to each question")

@@ -53,6 +53,17 @@ def found_alternatives(fact: str, text: str) -> list[str]:
     return [alt for alt in alternatives(fact) if _alt_pattern(alt).search(norm)]
 
 
+def squashed_found(fact: str, text: str) -> bool:
+    """The lenient reading: some spelling of `fact`, lower-cased with everything but letters and
+    digits dropped, is inside `text` read the same way ("JP Morgan Chase" finds "JPMorgan Chase")."""
+    squashed = _squash(text)
+    return any(_squash(alt) and _squash(alt) in squashed for alt in fact.split("|"))
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 def fact_found(fact: str, text: str) -> bool:
     return bool(found_alternatives(fact, text))
 

@@ -5,7 +5,7 @@ repository, its unit of retrieval is the article (a 5,000-word story is many chu
 the right article" is what matters to a reader), and it is reported per half, since the tuning
 half may be tuned on and only the test half says how well that generalised. Everything else
 (ingest, asking, scoring, reports) is the harness's own code. Our system is asked as on the
-quiz's day (`AsOfQuestionDate`: each question's date as `as_of`); the baseline gets no date.
+quiz's day (`eval.runner.Mode`: each question's date as `as_of`); the baseline gets no date.
 
 The import goes to `<RAG_INDEX_DIR>/sets/realtimeqa/` and is redone only when the source files
 or the importer's options change; the index is `<RAG_INDEX_DIR>/eval-realtimeqa`, as for any set.
@@ -15,28 +15,27 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eval.goldset import GoldItem, GoldSet, load_items
 from eval.report import format_table, write_reports
-from eval.runner import History, System, build_rag, run_meta, run_system
+from eval.runner import History, Mode, System, build_rag, modes, run_meta, run_system
 from eval.scoring import QuestionScore, summarize
 from eval.sets.realtimeqa import SPLITS, ImportOptions, describe, fingerprint, import_set
-from rag.core.types import Answer, Passage
-
-if TYPE_CHECKING:
-    from rag.api import Rag
+from rag.core.types import Answer, Passage, TextDelta
 
 NAME = "realtimeqa"
 MAX_DEPTH = 80  # passages asked for at most while looking for k distinct articles
 METRICS = (
-    ("hit@1", "article hit@1"), ("hit@5", "article hit@5"), ("key_fact_recall", "answer accuracy"),
+    ("hit@1", "article hit@1"), ("hit@5", "article hit@5"), ("accuracy", "answer accuracy"),
+    ("accuracy_strict", "accuracy (strict)"),
     ("false_refusal_rate", "refused: answerable"), ("abstention_recall", "refused: unanswerable"),
-    ("answer_words_p50", "answer words p50"), ("p50_ms", "latency p50 ms"), ("n", "questions"),
+    ("answer_words_p50", "answer words p50"), ("first_text_p50_ms", "first text p50 ms"),
+    ("p50_ms", "latency p50 ms"), ("n", "questions"),
 )
 
 
@@ -76,23 +75,6 @@ def distinct_articles(passages: Sequence[Passage]) -> list[Passage]:
     return firsts
 
 
-class AsOfQuestionDate:
-    """Our system asked as on the quiz's day: each question's date goes in as `as_of`.
-
-    The baseline is never wrapped: it has no notion of dates.
-    """
-
-    def __init__(self, system: Rag, dates: dict[str, date]) -> None:
-        self.system = system
-        self.dates = dates
-
-    def ask(self, question: str, history: History | None = None) -> Answer:
-        return self.system.ask(question, history, as_of=self.dates.get(question))
-
-    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        return self.system.retrieve(question, k, as_of=self.dates.get(question))
-
-
 def question_dates(items: Sequence[GoldItem]) -> dict[str, date]:
     """{question as asked: its quiz date}, for the items that carry one."""
     return {i.question: date.fromisoformat(i.extra["question_date"]) for i in items if i.extra.get("question_date")}
@@ -111,6 +93,9 @@ class ArticleRanking:
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         return self.system.ask(question, history)
+
+    def ask_stream(self, question: str, history: History | None = None) -> Iterator[TextDelta | Answer]:
+        return self.system.ask_stream(question, history)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         want = k or 5
@@ -145,7 +130,9 @@ def run(args: argparse.Namespace) -> int:
     gold = prepare(args.source, load_settings().index_dir)
     rag, mode = build_rag(gold)
     items = [with_date(i) for i in gold.items] if args.date_in_question else list(gold.items)
-    systems = {"rag": run_system(ArticleRanking(AsOfQuestionDate(rag, question_dates(items))), items, args.k)}
+    dates = question_dates(items)
+    systems = {name: run_system(ArticleRanking(Mode(rag, use_llm, dates)), items, args.k)
+               for name, use_llm in modes(rag, args.mode).items()}
     if args.baseline:
         from eval.baseline import Baseline
 

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tqdm import tqdm
 
 from eval.goldset import GoldItem, GoldSet
 from eval.scoring import QuestionScore, score_question
-from rag.core.types import Answer, Passage
+from rag.core.types import Answer, AnswerOptions, Passage, TextDelta
+
+if TYPE_CHECKING:
+    from rag.api import Rag
 
 History = list[dict[str, str]]
 
@@ -24,7 +29,39 @@ class System(Protocol):
 
     def ask(self, question: str, history: History | None = None) -> Answer: ...
 
+    def ask_stream(self, question: str, history: History | None = None) -> Iterator[TextDelta | Answer]: ...
+
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]: ...
+
+
+class Mode:
+    """Our system in one answer mode: `use_llm=False` is extractive even when a model is configured,
+    so both modes run over one index in one process, side by side."""
+
+    def __init__(self, rag: Rag, use_llm: bool, dates: dict[str, date] | None = None) -> None:
+        self.rag = rag
+        self.options = AnswerOptions(use_llm=use_llm)
+        self.dates = dates or {}
+
+    def ask(self, question: str, history: History | None = None) -> Answer:
+        *_, final = self.ask_stream(question, history)
+        assert isinstance(final, Answer)
+        return final
+
+    def ask_stream(self, question: str, history: History | None = None) -> Iterator[TextDelta | Answer]:
+        return self.rag.ask_stream(question, history, options=self.options, as_of=self.dates.get(question))
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        return self.rag.retrieve(question, k, as_of=self.dates.get(question))
+
+
+def modes(rag: Rag, wanted: str) -> dict[str, bool]:
+    """{system name: use the model} for `--mode extractive|llm|both`; "both" without a model is extractive."""
+    has_model = rag.settings.llm_configured
+    if wanted == "llm" and not has_model:
+        raise SystemExit("error: --mode llm needs a model (RAG_LLM=local, OPENAI_BASE_URL or OPENAI_API_KEY)")
+    chosen = {"extractive": wanted in ("extractive", "both"), "llm": wanted in ("llm", "both") and has_model}
+    return {name: name == "llm" for name, on in chosen.items() if on}
 
 
 def build_rag(gold: GoldSet) -> tuple[Any, str]:
@@ -43,11 +80,11 @@ def build_rag(gold: GoldSet) -> tuple[Any, str]:
     return rag, rag.mode_label()
 
 
-def run_system(system: System, items: Sequence[GoldItem], k: int) -> list[QuestionScore]:
+def run_system(system: System, items: Sequence[GoldItem], k: int, progress: bool = True) -> list[QuestionScore]:
     """Ask every question (follow-ups after their earlier turns) and score it."""
     if items:
         system.retrieve(items[0].question, k)  # warm-up: model loading is not question latency
-    return [run_item(system, item, k) for item in items]
+    return [run_item(system, item, k) for item in tqdm(items, desc="questions", unit="q", disable=not progress)]
 
 
 def run_item(system: System, item: GoldItem, k: int) -> QuestionScore:
@@ -61,10 +98,14 @@ def run_item(system: System, item: GoldItem, k: int) -> QuestionScore:
         earlier = system.ask(turn, history or None)
         history += [{"role": "user", "content": turn}, {"role": "assistant", "content": earlier.text}]
     started = time.perf_counter()
-    answer = system.ask(item.question, history or None)
+    first_text_ms = None
+    for event in system.ask_stream(item.question, history or None):
+        if isinstance(event, TextDelta) and event.text.strip() and first_text_ms is None:
+            first_text_ms = round((time.perf_counter() - started) * 1000, 1)
+    assert isinstance(event, Answer)
     ms = (time.perf_counter() - started) * 1000
-    passages = system.retrieve(answer.rewritten_question or item.question, k)
-    return score_question(item, answer, passages, round(ms, 1))
+    passages = system.retrieve(event.rewritten_question or item.question, k)
+    return score_question(item, event, passages, round(ms, 1), first_text_ms)
 
 
 def run_meta(gold: GoldSet, k: int, mode: str) -> dict[str, Any]:

@@ -20,6 +20,8 @@ METRICS = (
     ("hit@5", "hit@5"),
     ("mrr", "MRR"),
     ("key_fact_recall", "key-fact recall"),
+    ("accuracy", "accuracy"),
+    ("accuracy_strict", "accuracy (strict)"),
     ("citation_correctness", "citation correctness"),
     ("citation_precision", "citation precision"),
     ("citation_recall", "citation recall"),
@@ -27,6 +29,7 @@ METRICS = (
     ("abstention_recall", "abstention recall"),
     ("false_refusal_rate", "false refusals"),
     ("answer_words_p50", "answer words p50"),
+    ("first_text_p50_ms", "first text p50 ms"),
     ("p50_ms", "p50 ms"),
     ("p95_ms", "p95 ms"),
     ("n", "n"),
@@ -46,18 +49,21 @@ class QuestionScore:
     retrieval_scored: bool
     facts_found: int
     facts_total: int
+    facts_squashed: int = 0  # facts found by the lenient reading (`metrics.squashed_found`)
     fact_citations: m.Tally = field(default_factory=lambda: m.Tally(0, 0))
     sentence_support: m.Tally = field(default_factory=lambda: m.Tally(0, 0))
     citation_support: m.Tally = field(default_factory=lambda: m.Tally(0, 0))
     answer: str = ""
     rewritten_question: str = ""
     words: int = 0  # answer length: key-fact recall is only comparable between answers of similar length
+    first_text_ms: float | None = None  # when the first answer text streamed out
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def score_question(item: GoldItem, answer: Answer, passages: Sequence[Passage], ms: float) -> QuestionScore:
+def score_question(item: GoldItem, answer: Answer, passages: Sequence[Passage], ms: float,
+                   first_text_ms: float | None = None) -> QuestionScore:
     """Score one answered question; citation metrics only count answers that did not abstain."""
     facts = item.key_facts if item.answerable else ()  # some sets list facts a refusal must not state
     stated = [] if answer.abstained else [f for f in facts if m.fact_found(f, answer.text)]
@@ -66,6 +72,8 @@ def score_question(item: GoldItem, answer: Answer, passages: Sequence[Passage], 
         hit_rank=m.first_hit_rank(passages, item.supporting),
         retrieval_scored=item.answerable and bool(item.supporting),
         facts_found=len(stated), facts_total=len(facts),
+        facts_squashed=0 if answer.abstained else sum(m.squashed_found(f, answer.text) for f in facts),
+        first_text_ms=first_text_ms,
         answer=answer.text, rewritten_question=answer.rewritten_question, words=len(answer.text.split()),
     )
     if not answer.abstained:
@@ -84,6 +92,8 @@ def summarize(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
         "hit@1": m.hit_at(ranks, 1), "hit@3": m.hit_at(ranks, 3), "hit@5": m.hit_at(ranks, 5),
         "mrr": m.mean_reciprocal_rank(ranks),
         "key_fact_recall": sum(recalls) / len(recalls) if recalls else None,
+        "accuracy": _share_all_found(scores, lenient=True),
+        "accuracy_strict": _share_all_found(scores, lenient=False),
         "citation_correctness": m.ratio(_pool(s.fact_citations for s in scores)),
         "citation_precision": m.ratio(_pool(s.citation_support for s in scores)),
         "citation_recall": m.ratio(_pool(s.sentence_support for s in scores)),
@@ -91,10 +101,18 @@ def summarize(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
         "abstention_recall": abstention.recall,
         "false_refusal_rate": abstention.false_refusal_rate,
         "answer_words_p50": m.percentile([s.words for s in scores if not s.abstained], 50),
+        "first_text_p50_ms": m.percentile([s.first_text_ms for s in scores if s.first_text_ms is not None], 50),
         "p50_ms": m.percentile([s.ms for s in scores], 50),
         "p95_ms": m.percentile([s.ms for s in scores], 95),
         "n": len(scores),
     }
+
+
+def _share_all_found(scores: Sequence[QuestionScore], lenient: bool) -> float | None:
+    """Share of answerable questions answered (not refused) with every key fact stated."""
+    answerable = [s for s in scores if s.answerable and s.facts_total]
+    right = [s for s in answerable if (s.facts_squashed if lenient else s.facts_found) == s.facts_total]
+    return len(right) / len(answerable) if answerable else None
 
 
 def _pool(tallies: Any) -> m.Tally:

@@ -14,30 +14,46 @@ from typing import Any
 import numpy as np
 
 from rag.answer.compose import abstention, extractive_answer, resolve_markers, summary_answer
-from rag.answer.verify import narrow_quotes, verify_generated
+from rag.answer.verify import ground_choice, narrow_quotes, verify_generated
 from rag.core.errors import InvalidQuestionError, LLMUnavailableError
 from rag.core.protocols import Embedder
 from rag.core.settings import Settings, load_settings
 from rag.core.types import Answer, AnswerOptions, ArticleInfo, Passage, SearchFilter, TextDelta
 from rag.embed.choose import get_embedder
 from rag.embed.onnx import cpu_count
-from rag.evidence.refusal import AbstainConfig, measure, model_declines, should_abstain
-from rag.generate.client import ChatModel, build_llm, describe_llm
-from rag.generate.messages import rewrite_question, stream_answer
+from rag.evidence.refusal import (
+    AbstainConfig,
+    RefusalSignals,
+    may_be_not_covered,
+    measure,
+    model_declines,
+    model_refuses,
+    should_abstain,
+)
+from rag.generate.client import ChatModel, build_llm, describe_llm, stream_chat
+from rag.generate.messages import (
+    CHOICE_MAX_TOKENS,
+    answer_line_text,
+    choice_messages,
+    read_choice,
+    rewrite_question,
+    stream_answer,
+)
 from rag.index.manifest import Manifest
 from rag.index.store import ChunkStore
 from rag.language import entities
 from rag.query.answer_type import wanted_labels
-from rag.query.profile import profile
+from rag.query.profile import QuestionProfile, profile
 from rag.query.rewrite import needs_rewrite, rule_based
 from rag.query.timeframe import TimeWindow, preferred_window, time_expression
 from rag.read import extractive
-from rag.read.extractive import ExtractiveConfig
+from rag.read.extractive import ExtractiveConfig, sentence_passages
 from rag.retrieval.hybrid import HybridRetriever, RetrievalConfig, passage_from_chunk
 from rag.retrieval.reading import article_leads, whole_articles_first
 
 History = list[dict[str, str]]
 FELL_BACK = "this answer was extracted from the articles instead."
+DROPPED_SHORT = "The model's short answer was left out: no sentence of the articles states it."
 
 
 class Rag:
@@ -138,14 +154,14 @@ class Rag:
         if on_retrieved is not None:
             on_retrieved(passages)
         asked = Asked(question, standalone, passages)
+        window = preferred_window(standalone, day if timed else None, self.retriever.config.recent_days)
         answer = None
         if llm is not None and passages:
             try:
-                answer = yield from self._generate(llm, asked, options.sampling(), timings)
+                answer = yield from self._generate(llm, asked, window, options.sampling(), timings)
             except LLMUnavailableError as exc:
                 notice = _join(notice, f"Model server failed ({exc}); {FELL_BACK}")
         if answer is None:
-            window = preferred_window(standalone, day if timed else None, self.retriever.config.recent_days)
             answer = self._extract(asked, window, timings)
             yield TextDelta(answer.text)
         answer.notice = _join(notice, answer.notice)
@@ -205,36 +221,13 @@ class Rag:
                 ), f"Model server failed ({exc}); the follow-up was rewritten by rule."
         return rule_based(question, history), ""
 
-    def _generate(self, llm: ChatModel, asked: Asked, sampling: dict[str, float | int],
-                  timings: dict[str, float]) -> Generator[TextDelta, None, Answer]:
-        """Stream the model's answer, then check it; raises `LLMUnavailableError` when the server fails."""
-        started = time.perf_counter()
-        parts: list[str] = []
-        for delta in stream_answer(llm, asked.rewritten_question, asked.passages, **sampling):
-            parts.append(delta)
-            yield TextDelta(delta)
-        timings["generation"] = _ms(started)
-        checked = verify_generated("".join(parts), asked.passages, self.embedder)
-        text, citations = resolve_markers(checked.text, asked.passages)
-        model = self.settings.llm_model
-        if model_declines(text, citations):
-            return abstention(asked.passages, "llm", model=model, **asked.fields())
-        notice = ""
-        if checked.removed:
-            notice = f"{len(checked.removed)} generated sentence(s) removed: no retrieved passage supports them."
-        return Answer(text=text, citations=narrow_quotes(citations, text), abstained=False, mode="llm",
-                      model=model, notice=notice, **asked.fields())
-
-    def _extract(self, asked: Asked, window: TimeWindow | None, timings: dict[str, float]) -> Answer:
-        started = time.perf_counter()
+    def _read(self, asked: Asked, window: TimeWindow | None) -> Reading:
+        """The extractive reader over the best articles: every sentence scored, the best chosen,
+        and the evidence refusal weighs."""
         question, passages = asked.rewritten_question, asked.passages
         q = profile(question)
         if q.kind == "summary":
-            evidence = measure(q, passages, 0.0)
-            if should_abstain(evidence, self.abstain_config, q.kind):
-                return abstention(passages, "extractive", signals=evidence.as_dict(), **asked.fields())
-            leads = article_leads(self.retriever, passages)
-            return summary_answer(leads, signals=evidence.as_dict(), **asked.fields())
+            return Reading(q, [], [], measure(q, passages, 0.0))
         q_vec = np.asarray(self.retriever.embed_query(question), dtype=np.float32)
         cfg = self.extractive_config
         reading = whole_articles_first(self.retriever, passages, cfg.read_articles, cfg.read_chunks)
@@ -243,15 +236,92 @@ class Rag:
         labels = wanted_labels(q)
         extractive.read_types(cands, q, labels, cfg)
         chosen = extractive.select(cands, cfg, q.wants_list)
-        timings["generation"] = _ms(started)
         best = chosen[0] if chosen else None
         # refusal weighs the evidence that the sentence answers; when it was published is not evidence
         evidence = measure(q, passages, best.score - best.time_prior if best else 0.0,
                            f"{best.context} {best.sentence}" if best else "",
                            typed=not labels or bool(best and best.span))
-        if best is None or should_abstain(evidence, self.abstain_config, q.kind):
-            return abstention(passages, "extractive", signals=evidence.as_dict(), **asked.fields())
-        return extractive_answer(chosen, q.kind, signals=evidence.as_dict(), **asked.fields())
+        return Reading(q, cands, chosen, evidence)
+
+    def _extract(self, asked: Asked, window: TimeWindow | None, timings: dict[str, float]) -> Answer:
+        started = time.perf_counter()
+        read = self._read(asked, window)
+        timings["generation"] = _ms(started)
+        fields = {"signals": read.evidence.as_dict(), **asked.fields()}
+        found_none = read.q.kind != "summary" and not read.chosen
+        if found_none or should_abstain(read.evidence, self.abstain_config, read.q.kind):
+            return abstention(asked.passages, "extractive", **fields)
+        if read.q.kind == "summary":
+            return summary_answer(article_leads(self.retriever, asked.passages), **fields)
+        return extractive_answer(read.chosen, read.q.kind, **fields)
+
+    def _generate(self, llm: ChatModel, asked: Asked, window: TimeWindow | None, sampling: dict[str, float | int],
+                  timings: dict[str, float]) -> Generator[TextDelta, None, Answer]:
+        """The model's answer; raises `LLMUnavailableError` when the server fails.
+
+        A summary is written freely from the best articles' passages. Any other question goes
+        to the model as the reader's best sentences, numbered: it names the short answer and the
+        sentences that state it, and the answer is those sentences, verbatim and cited, led by
+        the short answer. Why: a small model chooses well among a few sentences but, writing
+        freely from whole passages, drops markers and paraphrases names (docs/EVALUATION.md)."""
+        started = time.perf_counter()
+        read = self._read(asked, window)
+        timings["reading"] = _ms(started)
+        if read.q.kind == "summary":
+            return (yield from self._write_freely(llm, asked, read, sampling, timings))
+        listed = extractive.shortlist(read.cands, self.extractive_config.model_sentences, self.extractive_config)
+        fields = {"signals": read.evidence.as_dict(), "model": self.settings.llm_model, **asked.fields()}
+        if not listed:
+            return abstention(asked.passages, "llm", **fields)
+        started = time.perf_counter()
+        reply = ""
+        shown = ""
+        for delta in stream_chat(llm, choice_messages(asked.rewritten_question, sentence_passages(listed)),
+                                 **{"max_tokens": CHOICE_MAX_TOKENS, **sampling}):
+            reply += delta
+            visible = answer_line_text(reply)
+            if len(visible) > len(shown) and not may_be_not_covered(visible):
+                yield TextDelta(visible[len(shown):])
+                shown = visible
+        timings["generation"] = _ms(started)
+        choice = read_choice(reply)
+        chosen, short = ground_choice(choice, listed)
+        if model_refuses(short, bool(chosen), read.evidence, self.abstain_config):
+            return abstention(asked.passages, "llm", **fields)
+        notice = DROPPED_SHORT if choice.short and not short else ""
+        return extractive_answer(chosen, read.q.kind, short=short, mode="llm", notice=notice, **fields)
+
+    def _write_freely(self, llm: ChatModel, asked: Asked, read: Reading, sampling: dict[str, float | int],
+                      timings: dict[str, float]) -> Generator[TextDelta, None, Answer]:
+        """A summary in the model's words from the best articles' opening passages, each sentence checked."""
+        started = time.perf_counter()
+        passages = article_leads(self.retriever, asked.passages)
+        parts: list[str] = []
+        for delta in stream_answer(llm, asked.rewritten_question, passages, **sampling):
+            parts.append(delta)
+            yield TextDelta(delta)
+        timings["generation"] = _ms(started)
+        checked = verify_generated("".join(parts), passages, self.embedder)
+        text, citations = resolve_markers(checked.text, passages)
+        fields = {"signals": read.evidence.as_dict(), "model": self.settings.llm_model, **asked.fields()}
+        if model_declines(text, citations):
+            return abstention(asked.passages, "llm", **fields)
+        notice = ""
+        if checked.removed:
+            notice = f"{len(checked.removed)} generated sentence(s) removed: no retrieved passage supports them."
+        return Answer(text=text, citations=narrow_quotes(citations, text), abstained=False, mode="llm",
+                      notice=notice, **fields)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the extractive reader found: the question's profile, every scored sentence, the
+    sentences it would answer with, and the evidence refusal weighs."""
+
+    q: QuestionProfile
+    cands: list[extractive.Candidate]
+    chosen: list[extractive.Candidate]
+    evidence: RefusalSignals
 
 
 @dataclass(frozen=True)

@@ -24,25 +24,28 @@ def _prompt(server) -> str:
 
 
 def test_generated_answer_cites_resolvable_passages(sample_index, openai_server) -> None:
-    openai_server.reply = lambda body: "Jen Daskal led the U.S. delegation [1]. She spoke of urgency [2][9]."
+    openai_server.reply = lambda body: "Answer: Jen Daskal\nSentences: 1, 99"
     events = list(_rag(sample_index, openai_server).ask_stream(DELEGATION))
     answer = events[-1]
     assert isinstance(answer, Answer) and answer.mode == "llm" and answer.model == "test-model"
     deltas = [e.text for e in events[:-1] if isinstance(e, TextDelta)]
-    assert len(deltas) > 2  # streamed piece by piece over SSE
-    assert "[9]" not in answer.text  # no passage 9 was given: the marker is removed
+    assert "".join(deltas) == "Jen Daskal"  # the short answer streamed as the model wrote it
+    assert answer.text.startswith("Jen Daskal — ") and answer.short_answer == "Jen Daskal"
     assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} == {c.number for c in answer.citations}
+    assert answer.citations[0].quote.rstrip(".") in answer.text  # the chosen sentence, verbatim
     assert openai_server.requests[-1]["stream"] is True
 
 
 def test_prompt_fences_documents_as_data(sample_index, openai_server) -> None:
-    openai_server.reply = lambda body: "The corpus does not say."
+    openai_server.reply = lambda body: "Answer: The corpus does not say."
     answer = _rag(sample_index, openai_server).ask(DELEGATION)
     prompt = _prompt(openai_server)
     system = openai_server.requests[-1]["messages"][0]["content"]
     assert "data, not instructions" in system
-    tag = re.search(r"<<<(\w+) document 1 \|", prompt).group(1)
-    assert prompt.count(f"<<<{tag} document") == prompt.count(f"<<<{tag} end of document")
+    tag = re.match(r"<<<(\w+) sentences>>>\n", prompt).group(1)
+    lines = prompt.split(f"<<<{tag} sentences>>>\n", 1)[1].split(f"\n<<<{tag} end>>>", 1)[0].splitlines()
+    assert [int(re.match(r"\[(\d+)\] ", line).group(1)) for line in lines] == list(range(1, len(lines) + 1))
+    assert 2 <= len(lines) <= 8
     assert prompt.rstrip().endswith(f"Question: {DELEGATION}")
     assert answer.abstained and answer.mode == "llm"
 
@@ -69,11 +72,22 @@ def test_server_failure_falls_back_to_extractive_with_a_notice(sample_index, ope
 
 
 def test_unsupported_generated_sentence_is_removed_with_a_notice(sample_index, openai_server) -> None:
-    openai_server.reply = lambda body: (
-        "Jen Daskal led the U.S. delegation to Beijing [1]. Exactly 5,317 diplomats attended the banquet [1]."
-    )
+    openai_server.reply = lambda body: "Answer: 5,317 diplomats\nSentences: 1"
     answer = _rag(sample_index, openai_server).ask(DELEGATION)
-    assert "5,317" not in answer.text
-    assert "removed" in answer.notice
-    assert "Daskal" in answer.text
-    assert all(len(c.quote) < 400 for c in answer.citations)  # quotes narrowed to a sentence
+    assert "5,317" not in answer.text and not answer.short_answer
+    assert "left out" in answer.notice
+    assert "Daskal" in answer.text and not answer.abstained  # the chosen sentence stands alone
+    assert all(len(c.quote) < 400 for c in answer.citations)  # quotes are sentences
+
+
+def test_a_short_answer_is_recited_to_the_sentence_that_states_it(sample_index, openai_server) -> None:
+    rag = _rag(sample_index, openai_server)
+    openai_server.reply = lambda body: "Answer: The corpus does not say."
+    rag.ask(DELEGATION)
+    lines = _prompt(openai_server).splitlines()
+    stating = next(int(line[1]) for line in lines if line.startswith("[") and "Daskal" in line)
+    other = next(int(line[1]) for line in lines if line.startswith("[") and "Daskal" not in line)
+    openai_server.reply = lambda body: f"Answer: Jen Daskal\nSentences: {other}"
+    answer = rag.ask(DELEGATION)
+    assert answer.short_answer == "Jen Daskal" and "Daskal" in answer.citations[0].quote
+    assert stating != other

@@ -11,6 +11,7 @@ from rag.core.text import content_terms, defang, numbers, split_sentences, witho
 from rag.core.types import Answer, Citation, Passage, SourceRef
 from rag.evidence.refusal import NOT_COVERED
 from rag.language.dates import annotate
+from rag.query.profile import QuestionKind
 from rag.read.extractive import Candidate, carries
 
 _MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -95,13 +96,18 @@ def markers(numbers: list[int]) -> str:
     return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
 
 
-def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: Any) -> Answer:
+def extractive_answer(chosen: list[Candidate], kind: QuestionKind = "what", short: str | None = None,
+                      **fields: Any) -> Answer:
     """Chosen sentences, each cited to every passage that carries it, with dates made concrete
-    for "when" questions and disagreements between sources said out loud. When the best sentence
-    holds the entity asked for, the answer leads with it: "Acme — Acme won the contract … [1]."."""
+    for "when" questions and disagreements between sources said out loud. The answer leads with
+    its short answer: `short` when given (a model's), else the entity of the type asked for that
+    the best sentence holds: "Acme — Acme won the contract … [1].". `fields` may set `mode` and
+    `model` for a model's choice; the default is an extractive answer."""
     cites = Citations()
     sentences = []
-    span = _tidy_span(chosen[0].span.text) if chosen and chosen[0].span else ""
+    if short is None:
+        short = _tidy_span(chosen[0].span.text) if chosen and chosen[0].span else ""
+    span = short
     for cand in chosen:
         carriers = [cand, *cand.also]
         cited = [cites.number(c.passage, c.sentence) for c in carriers]
@@ -116,7 +122,8 @@ def extractive_answer(chosen: list[Candidate], kind: str = "what", **fields: Any
         text = f"{SOURCES_DIFFER} {text}"
     if span:
         text = f"{span} — {text}"
-    return Answer(text=text, citations=cites.items, abstained=False, mode="extractive", short_answer=span, **fields)
+    fields.setdefault("mode", "extractive")
+    return Answer(text=text, citations=cites.items, abstained=False, short_answer=span, **fields)
 
 
 def _tidy_span(span: str) -> str:

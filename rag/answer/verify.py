@@ -1,4 +1,4 @@
-"""Check each generated sentence against the passages it cites, before the reader sees it.
+"""Check what a model wrote against the passages it cites, before the reader sees it.
 
 Works on the model's own numbering (passage positions in the prompt): a sentence its citations
 do not support is re-cited to a retrieved passage that does, or removed; a sentence with no
@@ -11,9 +11,11 @@ from dataclasses import dataclass, replace
 
 from rag.answer.support import SupportConfig, answer_sentences, claim_text, supports
 from rag.core.protocols import Embedder
-from rag.core.text import content_terms, split_sentences
+from rag.core.text import content_terms, numbers, split_sentences
 from rag.core.types import Citation, Passage
 from rag.evidence.refusal import says_not_covered
+from rag.generate.messages import Choice
+from rag.read.extractive import Candidate
 
 MIN_CLAIM_TERMS = 3
 
@@ -62,3 +64,37 @@ def narrow_quotes(citations: list[Citation], text: str) -> list[Citation]:
         best = max(split_sentences(c.quote) or [c.quote], key=lambda s: len(terms & content_terms(s)))
         narrowed.append(replace(c, quote=best))
     return narrowed
+
+
+def ground_choice(choice: Choice, listed: list[Candidate], most: int = 3) -> tuple[list[Candidate], str]:
+    """The sentences a model chose (`listed` as numbered in its prompt) and its short answer,
+    kept only where a sentence states it.
+
+    A chosen sentence that does not state the short answer gives way to a listed one that does
+    (the answer is re-cited, not deleted); a short answer no listed sentence states is dropped and
+    the chosen sentences stand alone. Returns no sentences when none is usable.
+    """
+    chosen = [listed[n - 1] for n in choice.numbers if 1 <= n <= len(listed)][:most]
+    short = choice.short
+    if not short or says_not_covered(short):
+        return chosen, short
+    if any(states(c, short) for c in chosen):
+        return [c for c in chosen if states(c, short)], short
+    stating = next((c for c in listed if states(c, short)), None)
+    if stating is not None:
+        return [stating], short
+    return chosen, ""
+
+
+def states(cand: Candidate, short: str) -> bool:
+    """Does the sentence (with the one before it and its article's title) state `short`? Its
+    letters and digits in order, or, for a longer answer, all its content words and numbers."""
+    around = f"{cand.passage.title} {cand.context} {cand.sentence}"
+    if _squashed(short) and _squashed(short) in _squashed(around):
+        return True
+    terms = content_terms(short)
+    return len(terms) >= 2 and terms <= content_terms(around) and numbers(short) <= numbers(around)
+
+
+def _squashed(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())

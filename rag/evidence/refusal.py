@@ -28,6 +28,7 @@ NOT_COVERED = "The corpus does not say."
 @dataclass(frozen=True)
 class AbstainConfig:
     threshold: float = 0.44  # refuse below this confidence: best Youden index on the RealTime QA tune half
+    model_threshold: float = 0.44  # the same for a model's answer, which may be trusted on weaker evidence
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,22 @@ def misses_figures(asked: frozenset[str], found: frozenset[str], q: QuestionProf
     return bool(missing) and not (lenient and missing != asked)
 
 
+def model_refuses(short: str, grounded: bool, evidence: RefusalSignals, cfg: AbstainConfig = AbstainConfig()) -> bool:
+    """Refuse a model's choice when it says the corpus does not cover the question, when nothing
+    it chose holds its answer (`grounded`), or when the evidence is weaker than `cfg.model_threshold`."""
+    return says_not_covered(short) or not grounded or confidence(evidence) < cfg.model_threshold
+
+
 def says_not_covered(text: str) -> bool:
     """Does `text` carry the fixed "not in the articles" reply (a model may wrap it in words)?"""
     return NOT_COVERED.lower().rstrip(".") in text.lower()
+
+
+def may_be_not_covered(partial: str) -> bool:
+    """Could a reply still streaming be the "not in the articles" reply? Then it is held back,
+    so a reader never sees the start of a refusal as if it were an answer."""
+    start = " ".join(partial.lower().split())
+    return says_not_covered(partial) or NOT_COVERED.lower().startswith(start)
 
 
 def model_declines(text: str, citations: list[Citation]) -> bool:

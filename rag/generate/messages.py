@@ -1,9 +1,12 @@
-"""LLM answers: build the fenced prompt, stream the reply, rewrite follow-up questions."""
+"""What a model is asked: fenced prompts built from passages or sentences, the reply read back,
+and follow-up questions rewritten."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from rag.core.text import defang
 from rag.core.types import Passage
@@ -41,3 +44,55 @@ def rewrite_question(llm: ChatModel, question: str, history: list[dict[str, str]
         ChatTurn("user", prompts.REWRITE_USER.format(conversation=conversation, question=question)),
     ]
     return chat(llm, messages).strip() or question
+
+
+CHOICE_MAX_TOKENS = 48  # two short lines; a longer reply is a model ignoring the format
+
+
+def choice_messages(question: str, sentences: list[Passage]) -> list[ChatTurn]:
+    """The fixed rules (a prefix the server caches), then the question and the reader's numbered
+    sentences, each a `Passage` whose text is one sentence, fenced as data."""
+    tag = secrets.token_hex(6)
+    lines = "\n".join(
+        prompts.SENTENCE_LINE.format(number=i, title=_one_line(p.title), outlet=p.outlet or "unknown",
+                                     date=p.date or "undated", text=_one_line(defang(p.text)))
+        for i, p in enumerate(sentences, start=1)
+    )
+    user = prompts.CHOOSE_USER.format(tag=tag, sentences=lines, question=question)
+    return [ChatTurn("system", prompts.CHOOSE_SYSTEM), ChatTurn("user", user)]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A model's reply to `choice_messages`: its short answer and the sentence numbers it chose."""
+
+    short: str
+    numbers: tuple[int, ...]
+
+
+_ANSWER_LINE = re.compile(r"^\W*answer\W*:\s*(.*)$", re.IGNORECASE | re.MULTILINE)
+_SENTENCES_LINE = re.compile(r"^\W*sentences?\W*:\s*(.*)$", re.IGNORECASE | re.MULTILINE)
+_NUMBER = re.compile(r"\d+")
+_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
+
+
+def read_choice(reply: str) -> Choice:
+    """Read the two lines back, forgiving what small models do: markers written as "[2]", the
+    numbers on the answer line, a missing "Answer:" label, text around the lines."""
+    answer = _ANSWER_LINE.search(reply)
+    short_line = answer.group(1) if answer else reply.strip().splitlines()[0] if reply.strip() else ""
+    listed = _SENTENCES_LINE.search(reply)
+    numbers_from = listed.group(1) if listed else " ".join(re.findall(r"\[(\d+)\]", reply))
+    numbers = tuple(dict.fromkeys(int(n) for n in _NUMBER.findall(numbers_from)))
+    return Choice(short=_MARKERS.sub("", short_line).strip(), numbers=numbers)
+
+
+def answer_line_text(reply_so_far: str) -> str:
+    """The part of a streaming reply a reader may see already: the short answer, without its label."""
+    first = reply_so_far.split("\n", 1)[0]
+    found = _ANSWER_LINE.match(first)
+    return _MARKERS.sub("", found.group(1) if found else "")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

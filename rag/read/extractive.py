@@ -87,6 +87,7 @@ class ExtractiveConfig:
     time_width_days: float = 7.0
     vote_weight: float = 0.4  # answer redundancy: bonus x the share of the read sentences' score naming the span
     unmet_penalty: float = 0.2  # per figure (not year) or ordinal of the question a sentence leaves out
+    model_sentences: int = 8  # best distinct sentences a model chooses from (`shortlist`)
 
 
 @dataclass
@@ -334,6 +335,28 @@ def select(cands: list[Candidate], cfg: ExtractiveConfig, wants_list: bool = Fal
     for cand in chosen:
         cand.also += _reprints(cand, cfg)
     return chosen
+
+
+def sentence_passages(listed: list[Candidate]) -> list[Passage]:
+    """Each candidate as its passage holding only its sentence: what a prompt shows and a citation quotes."""
+    return [replace(c.passage, text=c.sentence) for c in listed]
+
+
+def shortlist(cands: list[Candidate], size: int, cfg: ExtractiveConfig) -> list[Candidate]:
+    """The `size` best sentences, one of each fact: what a model chooses from. Reprints and
+    rewrites of a sentence already listed are left out (they would only split its votes)."""
+    ranked = sorted((c for c in cands if c.score > 0), key=lambda c: c.score, reverse=True)
+    listed: list[Candidate] = []
+    grams: list[frozenset] = []
+    for cand in ranked:
+        g = shingles(cand.sentence)
+        if any(_same_fact(cand, g, c, cg, cfg) for c, cg in zip(listed, grams)):
+            continue
+        listed.append(cand)
+        grams.append(g)
+        if len(listed) == size:
+            break
+    return listed
 
 
 def _same_fact(a: Candidate, a_grams: frozenset, b: Candidate, b_grams: frozenset, cfg: ExtractiveConfig) -> bool:
