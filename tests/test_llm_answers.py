@@ -13,7 +13,7 @@ DELEGATION = "Who led the U.S. delegation to Beijing?"
 
 def _rag(sample_index, server, **overrides) -> Rag:
     settings = load_settings(
-        index_dir=sample_index, llm_model="test-model", openai_base_url=server.url,
+        index_dir=sample_index, llm_model="test-model", llm="openai", openai_base_url=server.url,
         llm_timeout_s=2.0, llm_max_retries=1, **overrides,
     )
     return Rag(settings)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import rag.local_model as lm
-from rag.index.errors import ModelFileError
-from rag.index.settings import Settings
+import rag.generate.local_model as lm
+from rag.core.errors import ModelFileError
+from rag.core.settings import Settings
 
 CONTENT = b"GGUF" + bytes(range(256)) * 40
 
@@ -130,7 +130,7 @@ def test_no_parts_and_no_cache_says_what_to_install(tmp_path: Path, monkeypatch:
 def test_rag_local_model_names_a_missing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     missing = tmp_path / "nope.gguf"
     monkeypatch.setenv("RAG_LOCAL_MODEL", str(missing))
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
 
     with pytest.raises(ModelFileError, match=f"RAG_LOCAL_MODEL names {missing}, which is not a file"):
         lm.resolve_local_model(load_settings())
@@ -152,6 +152,7 @@ def test_rag_local_model_is_served_as_named_without_a_hash(tmp_path: Path, monke
 
 def test_llm_mode_default_and_choice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = tmp_path / "models"
+    monkeypatch.delenv("RAG_LLM")  # the suite's own default (conftest): here the default itself is tested
     monkeypatch.setattr(lm, "bundled_parts", lambda: None)
     assert lm.llm_mode(Settings(model_cache_dir=cache)) == "extractive"
     monkeypatch.setattr(lm, "bundled_parts", lambda: [Path("part01.bin")])
@@ -160,7 +161,7 @@ def test_llm_mode_default_and_choice(tmp_path: Path, monkeypatch: pytest.MonkeyP
     openai = {"openai_base_url": "http://127.0.0.1:1/v1", "llm_model": "m"}
     assert lm.llm_mode(Settings(model_cache_dir=cache, **openai)) == "openai"  # type: ignore[arg-type]
     monkeypatch.setenv("RAG_LLM", "local")
-    from rag.index.settings import load_settings
+    from rag.core.settings import load_settings
 
     assert lm.llm_mode(load_settings(**openai)) == "local"
     monkeypatch.setenv("RAG_LLM", "gpt")
@@ -193,7 +194,7 @@ def test_the_installed_parts_make_the_official_file() -> None:
 
 
 def test_a_bad_model_file_starts_no_server(tmp_path: Path) -> None:
-    from rag.model_server import local_server
+    from rag.generate.local_server import local_server
 
     fake = tmp_path / "fake.gguf"
     fake.write_bytes(b"not a gguf")

@@ -27,7 +27,7 @@ SLACK_S = 15.0  # retrieval and the extractive answer on a loaded 2-core machine
 
 
 def _rag(index: Path, base_url: str, embedder: object) -> Rag:
-    settings = load_settings(index_dir=index, llm_model="test-model", openai_base_url=base_url,
+    settings = load_settings(index_dir=index, llm_model="test-model", llm="openai", openai_base_url=base_url,
                              llm_timeout_s=TIMEOUT_S, llm_max_retries=RETRIES)
     return Rag(settings, embedder=embedder)
 

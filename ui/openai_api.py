@@ -49,7 +49,7 @@ ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 503)}
 
 def model_ids(rag: Rag) -> list[str]:
     """One model per answer mode this server can use."""
-    return [EXTRACTIVE_MODEL, LLM_MODEL] if rag.settings.llm_configured else [EXTRACTIVE_MODEL]
+    return [EXTRACTIVE_MODEL, LLM_MODEL] if rag.answer_mode != "extractive" else [EXTRACTIVE_MODEL]
 
 
 def error_response(status: int, message: str, *, code: str | None = None, param: str | None = None) -> JSONResponse:

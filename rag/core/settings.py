@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     feedback_file: Path | None = None
 
     # Who writes the answers; None: OpenAI when OPENAI_* is set, else the local model when
-    # installed, else extractive (rag.local_model.llm_mode decides).
+    # installed, else extractive (rag.generate.local_model.llm_mode decides).
     llm: LlmName | None = None
     local_model: Path | None = Field(default=None, description="a GGUF to serve instead of the bundled model")
     model_cache_dir: Path = Field(default_factory=_default_model_cache)

@@ -45,9 +45,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.index.errors import LLMUnavailableError
-from rag.index.settings import Settings
-from rag.local_model import LocalModel, resolve_local_model
+from rag.core.errors import LLMUnavailableError
+from rag.core.settings import Settings
+from rag.generate.local_model import LocalModel, resolve_local_model
 
 __all__ = ["Endpoint", "LocalServer", "ensure_local_server", "local_server", "local_settings", "stop_local_servers"]
 

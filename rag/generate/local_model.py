@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.index.errors import ModelFileError
-from rag.index.settings import LlmName, Settings
+from rag.core.errors import ModelFileError
+from rag.core.settings import LlmName, Settings
 
 __all__ = [
     "BUNDLED", "Expected", "LocalModel", "bundled_model_installed", "bundled_parts", "join_parts",
@@ -76,6 +76,11 @@ def llm_mode(settings: Settings) -> LlmName:
     if settings.local_model is not None or bundled_model_installed(settings.model_cache_dir):
         return "local"
     return "extractive"
+
+
+def local_model_name(settings: Settings) -> str:
+    """The name the local server will announce, without joining or loading anything."""
+    return settings.local_model.stem if settings.local_model is not None else BUNDLED.name
 
 
 def bundled_model_installed(cache_dir: Path | None = None) -> bool:
