@@ -158,9 +158,15 @@ def _outlets(carriers: list[Candidate]) -> list[str]:
 
 
 def _disagreeing(cand: Candidate) -> list[Candidate]:
-    """Near-identical sentences that give other figures or dates ("2022" vs "August 2022")."""
+    """Near-identical sentences that give other figures or dates ("2021" vs "2022"); one that is
+    only more precise ("August 2022" for "2022") says the same and is not repeated."""
     own = _facts(cand.sentence)
-    return [c for c in cand.also if own and _facts(c.sentence) and _facts(c.sentence) != own]
+    return [c for c in cand.also if _conflict(own, _facts(c.sentence))]
+
+
+def _conflict(a: set[str], b: set[str]) -> bool:
+    """Two sets of figures state different values: both given, and neither holds the other."""
+    return bool(a) and bool(b) and not (a <= b or b <= a)
 
 
 def _sources_differ(chosen: list[Candidate], kind: str) -> bool:
@@ -175,7 +181,7 @@ def _sources_differ(chosen: list[Candidate], kind: str) -> bool:
             fa, fb = _facts(a.sentence), _facts(b.sentence)
             # stories dated differently report different events (2018's race, 2022's race), not a dispute
             dated_apart = a.passage.date and b.passage.date and a.passage.date != b.passage.date
-            if same_topic and not dated_apart and a.passage.source != b.passage.source and fa and fb and fa != fb:
+            if same_topic and not dated_apart and a.passage.source != b.passage.source and _conflict(fa, fb):
                 return True
     return False
 

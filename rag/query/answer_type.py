@@ -17,7 +17,7 @@ _BY_KIND = {
     "who": ("PERSON",),
     "when": ("DATE", "TIME"),
     "where": ("GPE", "LOC", "FAC"),
-    "how_many": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"),
+    "how_many": ("CARDINAL", "QUANTITY"),  # a count; money and shares only when asked for (`wanted_labels`)
 }
 # Units of time: "how many years" asks for a duration, which the model labels DATE or TIME ("50 years").
 _TIME_UNITS = frozenset({"second", "minute", "hour", "day", "week", "month", "year", "decade", "century"})
