@@ -6,6 +6,7 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -41,6 +42,7 @@ from rag.generate.messages import (
     rewrite_question,
     stream_answer,
 )
+from rag.generate.queue import ModelBusyError, ModelQueue
 from rag.index.manifest import Manifest
 from rag.index.store import ChunkStore
 from rag.language import entities
@@ -129,6 +131,11 @@ class Rag:
             self.llm_problem = f"The local model could not start ({exc}); answers are extractive."
             return None
 
+    @cached_property
+    def model_queue(self) -> ModelQueue:
+        """The line in front of the local model, which writes one answer at a time."""
+        return ModelQueue(self.settings.llm_queue, self.settings.llm_queue_wait_s)
+
     @property
     def model_name(self) -> str | None:
         """The model that answers, as `Answer.model` and the badge name it; None when extractive."""
@@ -186,7 +193,10 @@ class Rag:
         answer = None
         if llm is not None and passages:
             try:
-                answer = yield from self._generate(llm, asked, window, options.sampling(), timings)
+                with self.model_queue.turn() if self.answer_mode == "local" else nullcontext():
+                    answer = yield from self._generate(llm, asked, window, options.sampling(), timings)
+            except ModelBusyError as exc:
+                notice = _join(notice, f"The model is busy ({exc}); {FELL_BACK}")
             except LLMUnavailableError as exc:
                 notice = _join(notice, f"Model server failed ({exc}); {FELL_BACK}")
         if answer is None:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_queue: int = Field(default=4, ge=0, description="questions that may wait for the model; more get extractive")
+    llm_queue_wait_s: float = Field(default=60.0, gt=0, description="longest wait for the model before extractive")
     embedder: EmbedderName = "auto"
     ingest_batch_chunks: int = Field(default=512, ge=1, description="chunks embedded and committed per batch")
     max_question_chars: int = Field(default=2000, ge=10)
