@@ -47,6 +47,8 @@ def rewrite_question(llm: ChatModel, question: str, history: list[dict[str, str]
 
 
 CHOICE_MAX_TOKENS = 48  # two short lines; a longer reply is a model ignoring the format
+TITLE_WORDS = 10  # of an article's title, beside each of its sentences
+SENTENCE_WORDS = 45  # of a sentence; news sentences run 20-35 words, a few much longer
 
 
 def choice_messages(question: str, sentences: list[Passage]) -> list[ChatTurn]:
@@ -54,8 +56,8 @@ def choice_messages(question: str, sentences: list[Passage]) -> list[ChatTurn]:
     sentences, each a `Passage` whose text is one sentence, fenced as data."""
     tag = secrets.token_hex(6)
     lines = "\n".join(
-        prompts.SENTENCE_LINE.format(number=i, title=_one_line(p.title), outlet=p.outlet or "unknown",
-                                     date=p.date or "undated", text=_one_line(defang(p.text)))
+        prompts.SENTENCE_LINE.format(number=i, title=_clipped(p.title, TITLE_WORDS), date=p.date or "undated",
+                                     text=_clipped(defang(p.text), SENTENCE_WORDS))
         for i, p in enumerate(sentences, start=1)
     )
     user = prompts.CHOOSE_USER.format(tag=tag, sentences=lines, question=question)
@@ -94,5 +96,7 @@ def answer_line_text(reply_so_far: str) -> str:
     return _MARKERS.sub("", found.group(1) if found else "")
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _clipped(text: str, most: int) -> str:
+    """One line of at most `most` words: prompt tokens are most of a local model's wait."""
+    words = text.split()
+    return " ".join(words[:most]) + (" …" if len(words) > most else "")

@@ -87,7 +87,7 @@ class ExtractiveConfig:
     time_width_days: float = 7.0
     vote_weight: float = 0.4  # answer redundancy: bonus x the share of the read sentences' score naming the span
     unmet_penalty: float = 0.2  # per figure (not year) or ordinal of the question a sentence leaves out
-    model_sentences: int = 8  # best distinct sentences a model chooses from (`shortlist`)
+    model_sentences: int = 6  # best distinct sentences a model chooses from (`shortlist`)
 
 
 @dataclass
