@@ -219,10 +219,12 @@ class Rag:
         return self.retriever.retrieve(question, k or self.settings.top_k, filters, as_of)
 
     def warm_up(self) -> None:
-        """Load what a question needs now (embedder, keyword index, NER model), and on 2+ cores
-        start the NER helper process (`settings.ner_helper`), so the first questions do not pay
-        for any of it. For long-lived processes: the server and the eval call it."""
+        """Load what a question needs now (embedder, keyword index, NER model, the local model's
+        server), and on 2+ cores start the NER helper process (`settings.ner_helper`), so the first
+        questions do not pay for any of it. For long-lived processes: the server and the eval call it."""
         self.retrieve("warm up", 1)
+        if self.answer_mode == "local":
+            _ = self.llm  # starts the model server (and joins the model file on a machine's first run)
         if self.settings.ner_helper and cpu_count() >= 2:
             entities.start_helper()
         else:
