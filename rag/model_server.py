@@ -262,11 +262,16 @@ def stop_local_servers() -> None:
 
 def _child_env() -> dict[str, str]:
     """This environment, with this code's root first on the path: the child runs the same code as
-    the parent, whatever the working directory or which checkout is installed."""
+    the parent, whatever the working directory or which checkout is installed.
+
+    OpenMP threads wait passively (sleep, not spin) unless the user chose otherwise: with 2
+    threads on 2 busy cores, spinning collapsed generation from 5.8 to 1.3 tokens/s
+    (docs/perf/local-model-runtime.md), and the app keeps the cores busy whenever it retrieves for
+    one user while the model writes for another."""
     package = sys.modules[__name__.split(".")[0]]
     root = str(Path(package.__file__ or ".").resolve().parent.parent)
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-    return {**os.environ, "PYTHONPATH": path}
+    return {"OMP_WAIT_POLICY": "PASSIVE", **os.environ, "PYTHONPATH": path}
 
 
 def _free_port() -> int:
