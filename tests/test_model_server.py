@@ -104,6 +104,26 @@ def test_restart_replaces_the_process(server) -> None:  # type: ignore[no-untype
     assert not _running(old_pid)
 
 
+def test_a_frozen_server_is_killed_and_restarted(settings: Settings) -> None:
+    from rag.local_model import resolve_local_model
+    from rag.model_server import LocalServer
+
+    srv = LocalServer(resolve_local_model(settings), health_every_s=1.0)
+    try:
+        srv.ensure()
+        frozen = srv.pid
+        assert frozen is not None
+        os.kill(frozen, signal.SIGSTOP)
+        deadline = time.monotonic() + 60
+        while srv.deaths == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert srv.deaths == 1 and not _running(frozen)
+        srv.ensure()
+        assert srv.pid != frozen and srv.healthy()
+    finally:
+        srv.stop()
+
+
 def test_stop_leaves_no_child(settings: Settings) -> None:
     from rag.generate.local_model import resolve_local_model
     from rag.generate.local_server import LocalServer

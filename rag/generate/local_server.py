@@ -11,9 +11,11 @@ Lifetime, as the app sees it:
 - A monitor thread waits on the child; when it dies unexpectedly it is started again (back-off
   1, 2, 4 ... 30 s between tries). `LocalServer.deaths` counts unexpected exits, so a caller
   that notes it before a request can tell, when the request fails, "the server died" from "the
-  server answered badly"; `LocalServer.restarts` counts the servers started again. A hung
-  server is not detected here (its health endpoint keeps answering while a slot is stuck): the
-  caller's request deadline notices, and calls `restart()`.
+  server answered badly"; `LocalServer.restarts` counts the servers started again.
+- The monitor also checks `/health` every few seconds and kills a server that stops answering
+  it (frozen, stopped), which then restarts like a dead one. A generation stuck inside a server
+  that still answers `/health` is not seen here: the caller's request deadline notices, and
+  calls `restart()`.
 - It stops with its parent, never left behind: `atexit` stops it on a normal exit, and the child
   exits by itself when the parent dies any other way (SIGKILL, crash): it holds the read end of a
   pipe whose write end only the parent holds, so the parent's death shows as end-of-file at once;
@@ -57,6 +59,8 @@ START_TIMEOUT_S = 120.0  # load is 2-4 s on this machine; a cold page cache and 
 STOP_GRACE_S = 5.0
 CACHE_RAM_MIB = 256  # llama.cpp's saved prompt states in host memory (its default, 8 GiB, is unbounded for us)
 MAX_BACKOFF_S = 30.0
+HEALTH_EVERY_S = 5.0  # while running, `/health` is checked this often, given as long to answer,
+HEALTH_FAILURES = 3  # and the server is killed (then restarted) after this many failures in a row
 PORT_TRIES = 3
 
 
@@ -72,17 +76,19 @@ class LocalServer:
     """One llama.cpp server child process for one model file, started, watched and stopped here."""
 
     def __init__(self, model: LocalModel, threads: int = 2, ctx: int = 4096, log_path: Path | None = None,
-                 start_timeout_s: float = START_TIMEOUT_S) -> None:
+                 start_timeout_s: float = START_TIMEOUT_S, health_every_s: float = HEALTH_EVERY_S) -> None:
         self.model = model
         self.threads = threads
         self.ctx = ctx
         self.log_path = log_path
         self.start_timeout_s = start_timeout_s
+        self.health_every_s = health_every_s
         self.restarts = 0
         self.deaths = 0  # exits without stop() or restart()
         self._lock = threading.RLock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._pipe_w: int | None = None
+        self._ready: subprocess.Popen[bytes] | None = None  # the child that has answered `/health`
         self._port = 0
         self._stopping = False
 
@@ -176,6 +182,7 @@ class LocalServer:
                 raise LLMUnavailableError(f"local model server exited with code {proc.returncode} while loading "
                                           f"{self.model.path}{self._log_hint()}")
             if _health(self._port, 1.0):
+                self._ready = proc
                 return
             time.sleep(0.1)
         raise LLMUnavailableError(f"local model server did not load {self.model.path} within "
@@ -197,7 +204,7 @@ class LocalServer:
 
     def _monitor(self, proc: subprocess.Popen[bytes]) -> None:
         """Wait on one child; if it was still the current one and not being stopped, start another."""
-        code = proc.wait()
+        code = self._wait_or_kill_when_unresponsive(proc)
         with self._lock:
             if self._proc is not proc or self._stopping:
                 return
@@ -217,6 +224,26 @@ class LocalServer:
                     log.warning("%s; next try in %.0f s", exc, backoff)
             time.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+    def _wait_or_kill_when_unresponsive(self, proc: subprocess.Popen[bytes]) -> int:
+        """Wait for `proc` to exit, checking its health meanwhile; kill it after `HEALTH_FAILURES`
+        failed checks in a row (frozen, stopped, its HTTP threads stuck), so the monitor restarts it.
+
+        A busy server still answers: llama.cpp answers `/health` from its HTTP threads, not the
+        generating loop, and the checks' combined allowance (about 25 s) outlasts a busy machine."""
+        failures = 0
+        while True:
+            try:
+                return proc.wait(self.health_every_s)
+            except subprocess.TimeoutExpired:
+                if self._proc is not proc:
+                    return proc.wait()  # replaced or being stopped: whoever did that ends it
+                if self._ready is not proc:
+                    continue  # still loading: `_wait_ready` bounds that
+                failures = 0 if _health(self._port, self.health_every_s) else failures + 1
+                if failures >= HEALTH_FAILURES:
+                    log.warning("local model server (pid %d) failed %d health checks; killing it", proc.pid, failures)
+                    proc.kill()
 
     def _log_hint(self) -> str:
         return f" (its log: {self.log_path})" if self.log_path else ""
@@ -262,11 +289,16 @@ def stop_local_servers() -> None:
 
 def _child_env() -> dict[str, str]:
     """This environment, with this code's root first on the path: the child runs the same code as
-    the parent, whatever the working directory or which checkout is installed."""
+    the parent, whatever the working directory or which checkout is installed.
+
+    OpenMP threads wait passively (sleep, not spin) unless the user chose otherwise: with 2
+    threads on 2 busy cores, spinning collapsed generation from 5.8 to 1.3 tokens/s
+    (docs/perf/local-model-runtime.md), and the app keeps the cores busy whenever it retrieves for
+    one user while the model writes for another."""
     package = sys.modules[__name__.split(".")[0]]
     root = str(Path(package.__file__ or ".").resolve().parent.parent)
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-    return {**os.environ, "PYTHONPATH": path}
+    return {"OMP_WAIT_POLICY": "PASSIVE", **os.environ, "PYTHONPATH": path}
 
 
 def _free_port() -> int:
