@@ -94,7 +94,7 @@ _CUT_OFF = re.compile(r".+[.!?][\"'”’)]?\s+[A-Z][^.!?]*\s[a-z][\w'’-]*")
 _TEASER_SHARED_WORDS = 4
 _HEADING_MAX_WORDS = 4
 _PARAGRAPH_MIN_WORDS = 8
-LINK_RUN = 4
+LINK_RUN = 6
 _LINK_MAX_WORDS = 5
 # A widget's text run on from its buttons: opens with a lowercase word ("close", "play", "hide").
 _RUN_ON_LABEL = re.compile(r"[a-z]+\b(?!['’])[^.!?]*")
