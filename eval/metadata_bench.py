@@ -246,7 +246,8 @@ def _registrable_name(host: str) -> str:
 
 def is_bad_title(title: str) -> bool:
     """A title that is a URL or a labelled metadata line, never a headline."""
-    return bool(re.search(r"https?://|www\.", title) or re.match(r"(?:source|url|published|updated)\s*:", title, re.I))
+    labelled = re.match(r"(?:source|url|published|updated)\s*:", title, re.IGNORECASE)
+    return bool(re.search(r"https?://|www\.", title) or labelled)
 
 
 def score_shape(shape: str, truths: list[Truth], seed: int) -> dict[str, float]:
@@ -288,7 +289,10 @@ def misses(shape: str, truths: list[Truth], seed: int, field: str, limit: int = 
 
 
 def render_table(table: dict[str, dict[str, float]]) -> str:
-    rows = ["| shape | pages | headline | outlet | date | titled with a URL or label |", "|---|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| shape | pages | headline | outlet | date | titled with a URL or label |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for shape, row in table.items():
         rows.append(
             f"| {shape} | {row['pages']:.0f} | {row['headline']:.3f} | {row['outlet']:.3f} | {row['date']:.3f} "

@@ -5,7 +5,8 @@ sometimes other stories. Anything left in here ends up retrieved and quoted, so 
 strict and pattern-based (never keyed on one site):
   text -> lines -> header metadata -> stories (and the page's publisher) -> per story: chrome
   out, title, byline, captions apart, short labels out, then outlet and date from what is left.
-The rules live in `chrome`, `captions`, `metadata` and `stories`; this module only sequences them.
+The rules live in `header`, `chrome`, `captions`, `metadata` and `stories`; this module only
+sequences them.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def parse_page(text: str, source: str, meta: dict[str, str] | None = None) -> li
     given = {**front, **{k: v for k, v in (meta or {}).items() if v}}
     shared = {line_key(x) for x in given.pop("boilerplate", "").split("\n") if x.strip()}
     header = read_header(split_fields(normalise_lines(text)), given)
-    page_meta = {**header.meta, **given, **{k: v for k, v in header.meta.items() if k == "title"}}
+    page_meta = {**header.meta, **given}  # an outlet or date given outright beats the header's
+    if "title" in header.meta:
+        page_meta["title"] = header.meta["title"]  # the given title, without its site suffix
     stories = split_stories(header.lines, header.title_at)
     publisher = page_outlet(stories)
     if is_chrome_lead_in(stories):
