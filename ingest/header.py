@@ -7,8 +7,8 @@ Saved pages carry their metadata above the story in a few conventional shapes, r
     2024-01-30 <headline>"). Such a line is cut into one line per field, which the rest of ingest
     reads as it reads each alone: a labelled URL or date is metadata, never a headline or body;
   * the title line, whose site suffix names the outlet and is no part of the headline: after " | "
-    any name-shaped suffix ("… | CNN Politics", "… | World news | The Guardian"); after a dash, one that is
-    evidently a site ("… - USA TODAY", "… - Example.com", "… - The Daily Courier").
+    any name-shaped suffix ("… | CNN Politics", "… | World news | The Guardian"); after a dash,
+    one that is evidently a site ("… - USA TODAY", "… - Example.com", "… - The Daily Courier").
 """
 
 from __future__ import annotations
@@ -82,7 +82,9 @@ def _front_matter(lines: list[str]) -> dict[str, str]:
     for line in lines:
         match = _FRONT_MATTER_KEY.fullmatch(line.strip())
         if match and match["key"].lower() in _HEADER_KEYS:
-            meta.setdefault(_HEADER_KEYS[match["key"].lower()], _unquoted(match["value"].strip()))
+            value = _unquoted(match["value"].strip())
+            key = "url" if value.startswith(("http://", "https://")) else _HEADER_KEYS[match["key"].lower()]
+            meta.setdefault(key, value)
     return meta
 
 

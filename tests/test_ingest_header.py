@@ -110,6 +110,12 @@ def test_front_matter_keeps_quotes_inside_the_title() -> None:
     assert meta == {"title": "'Wednesday' dance takes off", "url": "https://a.example/x"}
 
 
+def test_a_front_matter_source_address_is_the_url_not_the_outlet() -> None:
+    text = f"---\ntitle: Fares rise\nsource: https://www.reuters.com/world/fares-2024-03-05/\n---\n{BODY}"
+    [article] = parse_page(text, "s")
+    assert (article.outlet, article.date) == ("Reuters", "2024-03-05")
+
+
 def test_labelled_publish_date_beats_the_updated_one_above_it() -> None:
     assert labelled_date(["Updated: Nov. 4, 2022", "Published: Nov. 3, 2022"]) == "2022-11-03"
 
