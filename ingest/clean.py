@@ -5,7 +5,8 @@ sometimes other stories. Anything left in here ends up retrieved and quoted, so 
 strict and pattern-based (never keyed on one site):
   text -> lines -> header metadata -> stories (and the page's publisher) -> per story: chrome
   out, title, byline, captions apart, short labels out, then outlet and date from what is left.
-The rules live in `chrome`, `captions`, `metadata` and `stories`; this module only sequences them.
+The rules live in `header`, `chrome`, `captions`, `metadata` and `stories`; this module only
+sequences them.
 """
 
 from __future__ import annotations
@@ -16,25 +17,22 @@ import unicodedata
 from ingest.article import Article
 from ingest.boilerplate import line_key
 from ingest.captions import dedupe, is_credit_only, split_captions, strip_credit
-from ingest.chrome import drop_blocks, split_chrome
+from ingest.chrome import drop_blocks, drop_link_lists, split_chrome
+from ingest.header import read_header, split_fields, split_front_matter
 from ingest.metadata import (
     canonical_outlet,
     dateline_date,
+    dates_in,
     fallback_title,
     find_outlet,
     is_date_line,
+    is_past,
     labelled_date,
     parse_date,
+    source_url,
     take_byline,
 )
-from ingest.stories import (
-    Story,
-    is_headline,
-    page_outlet,
-    read_date_prefix,
-    split_front_matter,
-    split_stories,
-)
+from ingest.stories import Story, is_chrome_lead_in, is_headline, page_outlet, split_stories
 
 _BULLET = re.compile(r"^(?:[•·▪‣◦►*]|-(?=\s)|#{1,6}(?=\s))\s*")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
@@ -47,14 +45,20 @@ _LEADING_LABEL = re.compile(r"^(?:\w+\s){0,2}\w+:\s+(?=\S)")
 
 
 def parse_page(text: str, source: str, meta: dict[str, str] | None = None) -> list[Article]:
-    """Every story on the page as an `Article`, numbered from 0; `meta` (from HTML) wins for story 0;
-    its "boilerplate" lines (see `ingest.boilerplate`) are dropped from every story."""
+    """Every story on the page as an `Article`, numbered from 0; the page's header (front matter,
+    `meta` from HTML, labelled lines, the title line's site suffix) is story 0's metadata; its
+    "boilerplate" lines (see `ingest.boilerplate`) are dropped from every story."""
     front, text = split_front_matter(text)
-    prefix, lines = read_date_prefix(normalise_lines(text))
-    page_meta = {**prefix, **front, **{k: v for k, v in (meta or {}).items() if v}}
-    shared = {line_key(x) for x in page_meta.pop("boilerplate", "").split("\n") if x.strip()}
-    stories = split_stories(lines)
+    given = {**front, **{k: v for k, v in (meta or {}).items() if v}}
+    shared = {line_key(x) for x in given.pop("boilerplate", "").split("\n") if x.strip()}
+    header = read_header(split_fields(normalise_lines(text)), given)
+    page_meta = {**header.meta, **given}  # an outlet or date given outright beats the header's
+    if "title" in header.meta:
+        page_meta["title"] = header.meta["title"]  # the given title, without its site suffix
+    stories = split_stories(header.lines, header.title_at)
     publisher = page_outlet(stories)
+    if is_chrome_lead_in(stories):
+        stories = stories[1:]
     articles: list[Article] = []
     for story in stories:
         own_meta = page_meta if not articles else {}
@@ -110,7 +114,7 @@ def build_article(
     title, lines = _take_title(story.title or meta.get("title", ""), _collapse_repeats(kept))
     byline, byline_outlet, lines = take_byline(lines)
     body, captions = split_captions([line for line in lines if not is_date_line(line)])
-    body = [p for p in body if not is_label(p)]
+    body = drop_link_lists([p for p in body if not is_label(p)])
     captions = _captions(captions, meta)
     if not body:
         return None
@@ -123,7 +127,7 @@ def build_article(
         outlet=canonical_outlet(
             meta.get("outlet") or byline_outlet or find_outlet(body, raw, publisher, chrome)
         ),
-        date=_date(meta, raw, body + captions),
+        date=_date(meta, raw, body + captions, meta.get("url") or source_url(raw)),
         byline=meta.get("byline") or byline,
     )
 
@@ -170,7 +174,8 @@ def _captions(captions: list[str], meta: dict[str, str]) -> list[str]:
     return [c for c in dedupe(captions + extra) if not is_label(c)]
 
 
-def _date(meta: dict[str, str], raw: list[str], text: list[str]) -> str:
-    """Header or HTML date, a labelled or date-only line, a dateline, the first date in the text."""
-    explicit = parse_date(meta.get("date", ""))
-    return explicit or labelled_date(raw) or dateline_date(text) or parse_date("\n".join(text))
+def _date(meta: dict[str, str], raw: list[str], text: list[str], url: str) -> str:
+    """Header or HTML date, a labelled line or the URL's own date (see `labelled_date`), a dateline,
+    the first date in the text; a date found in the page that lies in the future is passed over."""
+    found = (labelled_date(raw, url), dateline_date(text), *dates_in("\n".join(text)))
+    return parse_date(meta.get("date", "")) or next((iso for iso in found if is_past(iso)), "")

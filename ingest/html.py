@@ -22,7 +22,7 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
 def extract_html(html: str, path: Path | str = "") -> tuple[str, dict[str, str]]:
-    """Main text (paragraphs one per line) and {title, outlet, date, byline, captions}."""
+    """Main text (paragraphs one per line) and {title, outlet, url, date, byline, captions}."""
     tree = _parse(html, path)
     captions = _figure_captions(tree)
     document = _extract(tree, path)
@@ -72,14 +72,22 @@ def _figure_captions(tree: Any) -> list[str]:
 
 
 def _metadata(document: dict[str, Any], captions: list[str]) -> dict[str, str]:
+    title, url = document.get("title") or "", document.get("url") or ""
     meta = {
-        "title": document.get("title") or "",
-        "outlet": document.get("sitename") or _url_outlet(document.get("url") or ""),
+        "title": title,
+        "outlet": _site_name(document.get("sitename") or "", title) or _url_outlet(url),
+        "url": url if url.startswith(("http://", "https://")) else "",
         "date": document.get("date") or "",
         "byline": _byline(document.get("author") or ""),
         "captions": "\n".join(captions),
     }
     return {key: value.strip() for key, value in meta.items() if value and value.strip()}
+
+
+def _site_name(sitename: str, title: str) -> str:
+    """trafilatura's site name, unless it is the headline itself (its guess from a <title> whose
+    headline part it could not tell from the site's)."""
+    return "" if " ".join(sitename.split()) == " ".join(title.split()) else sitename
 
 
 def _url_outlet(url: str) -> str:

@@ -1,17 +1,20 @@
 """Title, outlet, date and byline read off a story's own text, for citing it later.
 
 Scrapes rarely carry clean metadata, so each field has an ordered list of clues and the first one
-that fires wins: for the date an explicit header, then "Posted <date>", then a date standing on its
-own line, then the first full date anywhere in the story (captions included). Outlets come, in
-order, from the story's own credit (a byline "By X, The Associated Press", a wire dateline
-"LONDON (Reuters) —", a "Source: ..." line, whose URL names the outlet by its domain), the page's
-masthead, a well-known outlet the page's own chrome names (a copyright line, a player or
-newsletter label), and last from phrases such as "told NBC News". Only general signals: the one
-list here, `KNOWN_OUTLETS`, holds major wire services and national outlets, never a corpus's own.
-A credit like "The Associated Press contributed to this report." is never read as the outlet.
-A dateline ("LONDON, March 3, 2021 (Reuters) —", "NAIROBI (AP) —", "Tainan, Taiwan CNN —",
-"BEIJING —") gives the place, and may give the date and the outlet; it also marks where a story's
-text begins.
+that fires wins: for the date an explicit header, then a labelled line ("Posted <date>",
+"Published: …", "date 2024-01-30"), the date in the page's own URL, an "Updated" line, a date
+standing on its own line, a dateline, then the first full date anywhere in the story (captions
+included); a date found in the text that lies in the future or far from the URL's own date is
+passed over for the URL's. Outlets come, in order, from the story's own credit (a byline "By X,
+The Associated Press", a wire dateline "LONDON (Reuters) —", a "Source: ..." line, whose URL names
+the outlet by its domain), the page's masthead, a well-known outlet the page's own chrome names (a
+copyright line, a player or newsletter label), and last from the story crediting its own staff
+("NPR’s Brian Mann") or giving its own addresses ("plus.npr.org") at least twice. Only general
+signals: the one list here, `KNOWN_OUTLETS`, holds major wire services and national outlets, never
+a corpus's own. A credit like "The Associated Press contributed to this report." is never read as
+the outlet. A dateline ("LONDON, March 3, 2021 (Reuters) —", "NAIROBI (AP) —", "Tainan, Taiwan
+CNN —", "BEIJING —") gives the place, and may give the date and the outlet; it also marks where a
+story's text begins.
 """
 
 from __future__ import annotations
@@ -22,16 +25,23 @@ from datetime import date
 from functools import cache
 from urllib.parse import urlsplit
 
+from courlan import extract_domain
+
 from rag.core.datewords import MONTH_NUMBERS, MONTH_WORDS
 
 _MONTH = rf"(?P<month>{MONTH_WORDS})\.?"
 _DATE_PATTERNS = (
-    re.compile(r"\b(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})\b"),
+    re.compile(r"\b(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})(?!\d)"),  # "2024-01-30T10:00Z" too
     re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b"),
     re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>\d{{4}})\b"),
 )
-_LABELLED_DATE = re.compile(r"(?:posted|published)(?: on)?:?\s+(?P<rest>.+)", re.IGNORECASE)
+_LABELLED_DATE = re.compile(
+    r"(?:(?:posted|published)(?: on)?:?|date:?(?=\s+(?:\d|[a-z]{3,9}\.?\s+\d)))\s+(?P<rest>.+)", re.IGNORECASE
+)
 _UPDATED_DATE = re.compile(r"(?:last )?updated(?: on)?:?\s+(?P<rest>.+)", re.IGNORECASE)
+_WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|nesday|sday|rsday|urday)?\.?,?\s+"
+_CLOCK = r"\d{1,2}:\d{2}\s*(?:[AaPp]\.?[Mm]\.?)?(?:\s+[A-Z]{2,4})?,?\s+"
+_DATE_LEAD = rf"(?:{_CLOCK})?(?:{_WEEKDAY})?"
 _TIME_TAIL = r"(?:,?\s*(?:at\s+)?\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\.?(?:\s*[A-Z]{2,4})?)?\.?"
 
 OUTLET_ALIASES = {
@@ -81,18 +91,16 @@ _SOURCE_URL = re.compile(
     re.IGNORECASE,
 )
 _BARE_URL = re.compile(r"(?P<url>https?://\S+)")
-# Host labels that say nothing about the outlet: "www.", "edition.", the public suffix.
-_HOST_NOISE = {"www", "m", "amp", "edition", "mobile", "com", "org", "net", "co", "go", "news"}
 _CREDIT_LINE = re.compile(
     r"(?:source|via|courtesy of|(?:this (?:story|article) )?(?:was )?(?:first|originally) "
     r"(?:published|appeared) (?:by|in|on))\s*:?\s+(?P<outlet>[A-Z][\w&.'’-]*(?: [\w&.'’-]+){0,4})\.?",
     re.IGNORECASE,
 )
-_OUTLET_PHRASES = (
-    re.compile(rf"\btold (?:the )?(?P<outlet>{_OUTLET_ALT})\b"),
-    re.compile(rf"\bfrom (?P<outlet>{_OUTLET_ALT})\b"),
-    re.compile(rf"\b(?P<outlet>{_OUTLET_ALT})['’]s [A-Z]"),
-)
+# A story crediting its own staff ("NPR’s Brian Mann", "NBC News’ Janis Mackey Frayer") or giving
+# its own addresses ("plus.npr.org", "desk@npr.org").
+_STAFF_CREDIT = re.compile(rf"\b(?P<outlet>{_OUTLET_ALT})(?:['’]s|(?<=s)['’])\s+[A-Z][\w'’-]+\s+[A-Z]")
+_ADDRESS = re.compile(r"(?<![\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?![\w-])")
+_URL_DATE = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})[/-](?P<mnum>\d{1,2})[/-](?P<day>\d{1,2})(?!\d)")
 _CONTRIBUTED = re.compile(r"contributed (?:to this report|reporting)", re.IGNORECASE)
 _NOT_AUTHORSHIP = re.compile(
     r"contributed to this report|contributed reporting|©|copyright", re.IGNORECASE
@@ -106,7 +114,9 @@ _OUTLET_TAIL = re.compile(
 _NAME_WORDS = {"and", "de", "van", "von", "der", "da", "del", "la", "le", "bin", "al"}
 TITLE_WORDS = 12
 _NAME_LINE_WORDS = (2, 7)
-_PHRASE_MENTIONS = 2
+_SELF_CREDITS = 2
+_LABELLED_MAX_WORDS = 12
+_CANONICAL_NAMES = frozenset(OUTLET_ALIASES.get(name.lower(), name) for name in KNOWN_OUTLETS)
 
 
 def canonical_outlet(name: str) -> str:
@@ -120,26 +130,40 @@ def canonical_outlet(name: str) -> str:
 
 def outlet_from_url(url: str) -> str:
     """The outlet a URL belongs to: a well-known outlet when a label of its host spells that name
-    ("nbcnews.com", "nytimes.com", "apnews.com", "ft.com"), else the host itself ("example.org")."""
-    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
-    host = host.removeprefix("www.").rstrip(".")
-    labels = [label for label in host.split(".")[:-1] if label not in _HOST_NOISE]
-    for name in KNOWN_OUTLETS:
-        if any(label in _spellings(name) for label in labels):
-            return canonical_outlet(name)
-    return host
+    ("nbcnews.com", "nytimes.com", "apnews.com", "ft.com", "abcnews.go.com"), else the registrable
+    domain ("example.org", "theweek.co.uk"), found by courlan with the public-suffix list it ships."""
+    address = url if "//" in url else f"https://{url}"
+    host = (urlsplit(address).hostname or "").rstrip(".")
+    domain = extract_domain(address) or host.removeprefix("www.")
+    labels = host.removesuffix(domain).split(".")[:-1] + domain.split(".")[:1]
+    return next((canonical_outlet(name) for name in KNOWN_OUTLETS if set(labels) & _spellings(name)), domain)
+
+
+def known_outlet(url: str) -> str:
+    """The well-known outlet a URL or host belongs to, or "" for any other site."""
+    outlet = outlet_from_url(url)
+    return outlet if outlet in _CANONICAL_NAMES else ""
 
 
 @cache
 def _spellings(name: str) -> frozenset[str]:
-    """How a domain spells an outlet: whole ("foxnews"), without "the", by initials ("wsj"),
-    initials and last word ("nytimes", "latimes"), each also with "news" ("apnews")."""
+    """How a domain spells an outlet: whole ("foxnews"), without "the", and for names of several
+    words by initials ("wsj") or initials and last word ("nytimes", "latimes"); each also with
+    "news" ("apnews")."""
     words = re.findall(r"[a-z0-9]+", name.lower())
     if words[:1] == ["the"] and len(words) > 1:
         words = words[1:]
-    initials = "".join(w[0] for w in words)
-    forms = {"".join(words), initials, initials[:-1] + words[-1]}
+    forms = {"".join(words)}
+    if len(words) > 1:
+        initials = "".join(w[0] for w in words)
+        forms |= {initials, initials[:-1] + words[-1]}
     return frozenset(forms | {f"{form}news" for form in forms})
+
+
+def url_date(url: str) -> str:
+    """The date a URL's path carries ("/2022/11/03/", "-2024-03-05/"), as ISO, or ""."""
+    match = _URL_DATE.search(urlsplit(url if "//" in url else f"//{url}").path)
+    return _iso(match) if match else ""
 
 
 def source_url(lines: list[str]) -> str:
@@ -172,12 +196,13 @@ def chrome_outlet(chrome: list[str]) -> str:
 
 def parse_date(text: str) -> str:
     """The first full date in `text` as ISO "YYYY-MM-DD", or "" (a month and year is not enough)."""
+    return next(iter(dates_in(text)), "")
+
+
+def dates_in(text: str) -> list[str]:
+    """Every full date in `text`, as ISO, in the order they occur (impossible dates left out)."""
     found = [(m.start(), m) for pattern in _DATE_PATTERNS for m in pattern.finditer(text)]
-    for _, match in sorted(found, key=lambda item: item[0]):
-        iso = _iso(match)
-        if iso:
-            return iso
-    return ""
+    return [iso for _, match in sorted(found, key=lambda item: item[0]) if (iso := _iso(match))]
 
 
 def _iso(match: re.Match[str]) -> str:
@@ -189,20 +214,40 @@ def _iso(match: re.Match[str]) -> str:
         return ""
 
 
-def labelled_date(lines: list[str]) -> str:
-    """Date from "Posted …"/"Published …" lines, then "Updated …", then a date-only line."""
-    for pattern in (_LABELLED_DATE, _UPDATED_DATE):
-        for line in lines:
-            match = pattern.fullmatch(line.strip())
-            if match and parse_date(match["rest"]):
-                return parse_date(match["rest"])
-    return next((parse_date(line) for line in lines if is_date_line(line)), "")
+def labelled_date(lines: list[str], url: str = "") -> str:
+    """Date from "Posted/Published/Date …" lines, then the URL's own date, then "Updated …", then a
+    date-only line; a date in the future is no publish date and is passed over."""
+    found = (
+        *(_label_date(line, _LABELLED_DATE) for line in lines),
+        url_date(url),
+        *(_label_date(line, _UPDATED_DATE) for line in lines),
+        *(parse_date(line) for line in lines if is_date_line(line)),
+    )
+    return next((iso for iso in found if is_past(iso)), "")
+
+
+def is_labelled_date(line: str) -> bool:
+    """A short line that labels a date: "Published: 2022-11-03", "Updated 5:32 PM ET Nov. 4, 2022"."""
+    return bool(_label_date(line, _LABELLED_DATE) or _label_date(line, _UPDATED_DATE))
+
+
+def _label_date(line: str, pattern: re.Pattern[str]) -> str:
+    match = pattern.fullmatch(line.strip())
+    if not match or len(match["rest"].split()) > _LABELLED_MAX_WORDS:
+        return ""
+    return parse_date(match["rest"])
+
+
+def is_past(iso: str) -> bool:
+    """An ISO date no later than today: a page cannot have been published after it was saved."""
+    return bool(iso) and iso <= date.today().isoformat()
 
 
 def is_date_line(line: str) -> bool:
-    """A line that is only a date, perhaps with a time: "December 12, 2025"."""
+    """A line that is only a date, perhaps with a weekday or a time before it or a time after it:
+    "December 12, 2025", "Thursday, March 30, 2023", "5:56 p.m. ET April 18, 2019"."""
     text = line.strip()
-    return any(re.fullmatch(p.pattern + _TIME_TAIL, text) for p in _DATE_PATTERNS)
+    return any(re.fullmatch(_DATE_LEAD + p.pattern + _TIME_TAIL, text) for p in _DATE_PATTERNS)
 
 
 def take_byline(lines: list[str]) -> tuple[str, str, list[str]]:
@@ -283,7 +328,7 @@ def is_story_lead(line: str) -> bool:
     text = line.strip()
     return bool(
         parse_byline(text)
-        or any(p.fullmatch(text) and parse_date(text) for p in (_LABELLED_DATE, _UPDATED_DATE))
+        or is_labelled_date(text)
         or is_date_line(text)
         or read_dateline(text)
     )
@@ -320,24 +365,23 @@ def credits_on(lines: list[str]) -> list[str]:
 def find_outlet(
     body: list[str], raw: list[str], page_outlet: str = "", chrome: list[str] | None = None
 ) -> str:
-    """Outlet from the story's own credit, the page's publisher, its chrome, or "told NBC News"."""
+    """Outlet from the story's own credit, the page's publisher, its chrome, or its self-references."""
     own = credited_outlet(body, raw) or page_outlet or chrome_outlet(chrome or [])
-    return own or _outlet_from_phrases(raw)
+    return own or self_credited_outlet(raw)
 
 
-def _outlet_from_phrases(lines: list[str]) -> str:
-    """The outlet a story keeps naming as its own ("told NBC News", "NBC's Mackey Frayer"): at
-    least twice, and more often than any other. One "told the Los Angeles Times" is a story
-    quoting another outlet, which on real news pages is what a single mention mostly is."""
+def self_credited_outlet(lines: list[str]) -> str:
+    """The well-known outlet a story names as its own at least twice and more often than any other:
+    by crediting its staff ("NPR’s Brian Mann") or by giving its addresses ("plus.npr.org"). Sentences
+    that credit contributors or hold a copyright notice do not count."""
     counts: Counter[str] = Counter()
     for line in lines:
         for sentence in re.split(r"(?<=[.!?])\s+", line):
-            if _NOT_AUTHORSHIP.search(sentence):
-                continue
-            spans = {m.span("outlet"): m["outlet"] for p in _OUTLET_PHRASES for m in p.finditer(sentence)}
-            counts.update(canonical_outlet(name) for name in spans.values())
+            if not _NOT_AUTHORSHIP.search(sentence):
+                counts.update(canonical_outlet(m["outlet"]) for m in _STAFF_CREDIT.finditer(sentence))
+                counts.update(filter(None, map(known_outlet, _ADDRESS.findall(sentence))))
     ranked = counts.most_common(2)
-    if not ranked or ranked[0][1] < _PHRASE_MENTIONS:
+    if not ranked or ranked[0][1] < _SELF_CREDITS:
         return ""
     return ranked[0][0] if len(ranked) == 1 or ranked[1][1] < ranked[0][1] else ""
 

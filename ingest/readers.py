@@ -4,7 +4,9 @@ Ingest walks folders the user hands us, so anything can turn up: symlink loops, 
 huge files, binaries with a `.txt` name, Latin-1 or UTF-16 exports. Each of those becomes a
 `FileRejected` whose `reason` the ingest report prints as is; nothing here crashes the run.
 The file is read once (size checked on the open descriptor first), then decoded: UTF-8, UTF-8 with
-BOM, UTF-16/UTF-32 with BOM. HTML is handed to `ingest.html`, which returns text plus metadata.
+BOM, UTF-16/UTF-32 with BOM, else a legacy code page (cp1252, Latin-1, cp1251, …) as
+charset_normalizer detects it; a UTF-8 file with broken bytes stays an error. HTML is handed to
+`ingest.html`, which returns text plus metadata.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import codecs
 import errno
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +29,8 @@ READABLE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 """Every suffix `read_page` accepts: the folder walk and the upload form use this list too."""
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 BINARY_SNIFF_BYTES = 8192
+# A valid multi-byte UTF-8 sequence: a file holding one is UTF-8, however broken elsewhere.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 # Longest BOMs first: the UTF-32-LE BOM starts with the UTF-16-LE one.
 _BOMS = (
@@ -131,14 +136,35 @@ def _human(size: int) -> str:
 
 
 def _decode(path: Path, data: bytes) -> str:
-    """Decode by BOM, else as UTF-8; NUL bytes without a BOM mean a binary file."""
+    """Decode by BOM, else as UTF-8, else (no valid UTF-8 sequence in it) as a legacy code page;
+    NUL bytes without a BOM mean a binary file."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return _decode_as(path, data, codec)
     nul = data.find(b"\x00", 0, BINARY_SNIFF_BYTES)
     if nul != -1:
         raise FileRejected(path, f"skipped: binary file (NUL byte at offset {nul})")
-    return _decode_as(path, data, "utf-8")
+    try:
+        return _decode_as(path, data, "utf-8")
+    except FileRejected:
+        if _UTF8_SEQUENCE.search(data):
+            raise  # UTF-8 text with broken bytes, not a legacy encoding
+        return _decode_legacy(path, data)
+
+
+def _decode_legacy(path: Path, data: bytes) -> str:
+    """charset_normalizer's reading of an 8-bit file. Of its equally good guesses cp1252 wins, the
+    code page of most Western saved pages: on short English text its first guess is often cp1250,
+    which turns "naïve" into "naďve"."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if not matches:
+        raise FileRejected(path, "skipped: not text in any known encoding")
+    least = min(match.chaos for match in matches)
+    tied = [match for match in matches if match.chaos == least]
+    chosen = next((m for m in tied if "cp1252" in m.could_be_from_charset), tied[0])
+    return str(chosen).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _decode_as(path: Path, data: bytes, codec: str) -> str:

@@ -1,4 +1,4 @@
-"""Cut a page into stories, and read the few header conventions a page may open with.
+"""Cut a page into stories, and name the publisher from the masthead above them.
 
 Pages often glue unrelated stories together (briefings, aggregators, archive pages, newsletters).
 A story starts at its headline, recognised by what follows it rather than by any site's template.
@@ -16,6 +16,8 @@ headline printed again), it sits in a teaser list ("Most Read", ...), or the two
 are headline-shaped too (it is the last of a story's highlights, printed between its headline and
 its dateline). Whatever precedes the first story is page chrome (the masthead, whose name
 `masthead` reads) or, if it has real text, a story of its own. Pages with no start are one story.
+The header a page opens with (front matter, labelled lines, the title line) is read in
+`ingest.header`, which may name the line that starts the first story.
 """
 
 from __future__ import annotations
@@ -36,12 +38,6 @@ from ingest.metadata import (
 
 _BARE_LABEL = re.compile(r"(?:published|posted|updated|last updated)(?: on)?:?", re.IGNORECASE)
 _ON = re.compile(r"on:?", re.IGNORECASE)
-_DATE_PREFIX = re.compile(r"date:?\s+(?P<date>\d{4}-\d{2}-\d{2})\s+(?P<title>.+)", re.IGNORECASE)
-_FRONT_MATTER_KEY = re.compile(r"(?P<key>[A-Za-z_]+):\s*(?P<value>.*)")
-_HEADER_KEYS = {
-    "title": "title", "date": "date", "author": "byline", "byline": "byline",
-    "outlet": "outlet", "publisher": "outlet", "site": "outlet", "source": "outlet",
-}  # fmt: skip
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
 _HEADLINE_END = re.compile(r"[.!,;:][\"'”’)]?$")
 _HEADLINE_START = re.compile(r"[A-Z0-9\"'“‘$£€]")
@@ -51,6 +47,7 @@ _NAV_TAIL = re.compile(
     r"(?:\s+(?:menu|search|sign in|log ?in|subscribe|register|my account))+$", re.IGNORECASE
 )
 _MASTHEAD_MAX_WORDS = 5
+_NAME_CONNECTORS = {"of", "the", "and", "&", "for", "on", "in", "at"}
 _HEADLINE_MAX_WORDS = 20
 _DECK_LINES = 2
 
@@ -63,37 +60,15 @@ class Story:
     title: str = ""
 
 
-def split_front_matter(text: str) -> tuple[dict[str, str], str]:
-    """YAML-style front matter ("---", "title: …", "---") read off the top of `text`."""
-    lines = text.lstrip("\ufeff\n").split("\n")
-    if not lines or lines[0].strip() != "---":
-        return {}, text
-    end = next((i for i, x in enumerate(lines[1:], 1) if x.strip() == "---"), None)
-    if end is None:
-        return {}, text
-    return _front_matter(lines[1:end]), "\n".join(lines[end + 1 :])
-
-
-def read_date_prefix(lines: list[str]) -> tuple[dict[str, str], list[str]]:
-    """A first line like "date 2024-01-30 <headline>" -> {"date", "title"} and the other lines."""
-    match = _DATE_PREFIX.fullmatch(lines[0].strip()) if lines else None
-    if match:
-        return {"date": match["date"], "title": match["title"].strip()}, lines[1:]
-    return {}, lines
-
-
-def _front_matter(lines: list[str]) -> dict[str, str]:
-    meta: dict[str, str] = {}
-    for line in lines:
-        match = _FRONT_MATTER_KEY.fullmatch(line.strip())
-        if match and match["key"].lower() in _HEADER_KEYS:
-            meta.setdefault(_HEADER_KEYS[match["key"].lower()], match["value"].strip("'\" "))
-    return meta
-
-
-def split_stories(lines: list[str]) -> list[Story]:
-    """One `Story` per headline that starts a story, plus any text before the first."""
+def split_stories(lines: list[str], title_at: int | None = None) -> list[Story]:
+    """One `Story` per headline that starts a story, plus any text before the first. `title_at`
+    is where the page's header put its title (`ingest.header`; -1: outside the text): that line
+    starts the first story, and no headline-shaped line between it and the story's first sentence
+    starts another (a byline's names, an affiliation, a deck over a dateline)."""
     starts = story_starts(lines)
+    if title_at is not None:
+        first_text = next((k for k in range(title_at + 1, len(lines)) if _is_text(lines[k])), len(lines))
+        starts = ([title_at] if title_at >= 0 else []) + [s for s in starts if s >= first_text]
     if not starts:
         return [Story(lines)]
     stories = [Story(lines[: starts[0]])] if starts[0] > 0 else []
@@ -101,6 +76,18 @@ def split_stories(lines: list[str]) -> list[Story]:
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         stories.append(Story(lines[start + 1 : end], title=lines[start]))
     return stories
+
+
+def _is_text(line: str) -> bool:
+    """A line of story text: a sentence of more than three words that is not chrome."""
+    return bool(_SENTENCE_END.search(line.strip())) and len(line.split()) > 3 and not is_chrome(line)
+
+
+def is_chrome_lead_in(stories: list[Story]) -> bool:
+    """The text above the first story holds no sentence: a masthead, a menu or a call to action,
+    which is page chrome and no story of its own."""
+    lead = stories[0]
+    return len(stories) > 1 and not lead.title and not any(_SENTENCE_END.search(x.strip()) for x in lead.lines)
 
 
 def story_starts(lines: list[str]) -> list[int]:
@@ -155,7 +142,7 @@ def _teaser_lines(lines: list[str]) -> set[int]:
     """Indexes covered by teaser lists ("Most Read", "Related stories", …)."""
     covered: set[int] = set()
     for i, line in enumerate(lines):
-        if is_teaser_heading(line):
+        if is_teaser_heading(lines, i):
             covered.update(range(i, teaser_block_end(lines, i)))
     return covered
 
@@ -177,9 +164,13 @@ def _names_site(line: str) -> bool:
 
 
 def _masthead_name(line: str) -> str:
+    """A name-shaped lead: a few words, each capitalised ("The Morning Star", "DailyMix"), not a
+    call to action such as "Connect with us"."""
     name = _NAV_TAIL.sub("", _MASTHEAD_SPLIT.split(line.strip())[0]).strip()
     words = name.split()
     if not 1 <= len(words) <= _MASTHEAD_MAX_WORDS or is_chrome(name) or _HEADLINE_END.search(name):
+        return ""
+    if not all(w[:1].isupper() or w.lower() in _NAME_CONNECTORS for w in words):
         return ""
     return name.title() if name.isupper() else name
 

@@ -68,8 +68,10 @@ def make_hostile_folder(folder: Path) -> list[Case]:
     add("binary.txt", bytes(range(256)) * 64, Case("binary.txt", "binary with a .txt name", "error", "binary"))
     add("zero.txt", b"", Case("zero.txt", "zero bytes", "error", "empty file"))
     add("whitespace.md", b" \n\t\n  ", Case("whitespace.md", "whitespace only", "error", "no text"))
-    bad_utf8 = _story("Badbyte").encode()[:120] + b"\xff\xfe\xc3(" + b" more text"
-    add("invalid-utf8.txt", bad_utf8, Case("invalid-utf8.txt", "invalid UTF-8 bytes", "error", "not UTF-8"))
+    bad_utf8 = ("Café " + _story("Badbyte")).encode()[:120] + b"\xff\xfe\xc3(" + b" more text"
+    add("invalid-utf8.txt", bad_utf8, Case("invalid-utf8.txt", "UTF-8 with invalid bytes", "error", "not UTF-8"))
+    add("cp1252.txt", _story("Codepagen").replace("said", "said\u2014").encode("cp1252"),
+        Case("cp1252.txt", "cp1252 text (no UTF-8)", "ok", marker="Codepagen"))
     add("utf16-bom.txt", codecs.BOM_UTF16_LE + _story("Sixteenson").encode("utf-16-le"),
         Case("utf16-bom.txt", "UTF-16 with BOM", "ok", marker="Sixteenson"))
     add("deep-script.html", _deep_html("Nestorsen", 1000).encode(),

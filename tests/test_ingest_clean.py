@@ -8,6 +8,7 @@ import pytest
 
 from ingest.article import Article
 from ingest.captions import is_credit_only, strip_credit
+from ingest.chrome import is_widget_label
 from ingest.clean import parse_page
 from ingest.metadata import parse_byline, parse_date
 from ingest.parse import parse_file
@@ -354,3 +355,62 @@ def test_lines_shared_by_many_files_of_a_folder_are_boilerplate(tmp_path: Path) 
     (tmp_path / "alone").mkdir()
     (tmp_path / "alone" / "story.txt").write_text(page("Story headline here", promo), "utf-8")
     assert parse_file(tmp_path / "alone" / "story.txt", "story.txt")[0].paragraphs == [promo]
+
+
+def test_widget_text_run_on_from_its_buttons_goes_with_its_echo() -> None:
+    """A player's "play <title> Video" (it opens lowercase) and its title printed again under it."""
+    text = page("play Harbour Morning Briefing for May 3 Video", "Harbour Morning Briefing for May 3",
+                "Main Headline Of The Story", BODY)  # fmt: skip
+    [article] = parse_page(text, "s")
+    assert (article.title, article.paragraphs) == ("Main Headline Of The Story", [BODY])
+
+
+@pytest.mark.parametrize(
+    ("line", "is_widget"),
+    [
+        ("hide caption", True),
+        ("Submit a Correction", True),
+        ("View our accessibility guide.", True),
+        ("Jump to navigation", True),
+        ("iPhone sales rise again", False),
+        ("Watch: Port strike ends after two weeks", False),
+        ("Read the full statement from the council on its website.", False),
+        ("status for Paris unknown as of July 1 because it has no Olympic standard", False),
+    ],
+)
+def test_widget_labels_by_shape(line: str, is_widget: bool) -> None:
+    assert is_widget_label(line) is is_widget
+
+
+def test_short_title_case_heading_over_a_timestamped_item_opens_a_teaser_list() -> None:
+    text = page("Main Headline Of The Story", BODY, "Most Shared This Week", "2:50", "Zoo prepares for bear escape",
+                "A zoo is taking steps. Reporter reports.", "12h ago")  # fmt: skip
+    assert parse_page(text, "s")[0].paragraphs == [BODY]
+
+
+def test_a_lead_in_offering_links_opens_a_teaser_list() -> None:
+    text = page("Main Headline Of The Story", BODY, "Further reading on this topic:", "Ferry fares to rise in June",
+                "Storm closes the coast road for a day", "Council backs new bus depot")  # fmt: skip
+    assert parse_page(text, "s")[0].paragraphs == [BODY]
+
+
+def test_runs_of_short_lines_go_but_a_few_stay() -> None:
+    """Six or more short lines without a full stop are a menu or a box of links; five are not."""
+    links = ["Ferry timetable", "Road closures", "Parking permits", "Bin days", "Libraries near you",
+             "Jobs in town"]  # fmt: skip
+    [article] = parse_page(page("Main Headline Of The Story", BODY, *links, BODY.replace("Tuesday", "Friday")), "s")
+    assert article.paragraphs == [BODY, BODY.replace("Tuesday", "Friday")]
+    [article] = parse_page(page("Main Headline Of The Story", BODY, *links[:5]), "s")
+    assert article.paragraphs == [BODY, *links[:5]]
+
+
+def test_a_lead_in_without_a_sentence_is_neither_a_story_nor_a_masthead() -> None:
+    text = page("Stay in touch with us", "News", "First Story Headline", "Published", "on", BODY, "News",
+                "Second Story Headline", "Published", "on", "Another story begins, and says so here.")  # fmt: skip
+    articles = parse_page(text, "s")
+    assert [(a.title, a.outlet) for a in articles] == [("First Story Headline", ""), ("Second Story Headline", "")]
+
+
+def test_a_comment_count_above_the_story_does_not_end_it() -> None:
+    text = page("Main Headline Of The Story", "3 comments", BODY, "Leave a Reply", "Great piece, thanks!")
+    assert parse_page(text, "s")[0].paragraphs == [BODY]

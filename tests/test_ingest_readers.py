@@ -79,6 +79,12 @@ def test_invalid_utf8_names_the_byte_and_offset(tmp_path: Path) -> None:
     assert str(error) == f"{path}: skipped: not UTF-8 text (invalid byte 0xff at offset 10)"
 
 
+def test_cp1252_text_is_read_not_rejected(tmp_path: Path) -> None:
+    """A Windows code-page export: smart quotes, a euro sign and "naïve" come back as written."""
+    text = "The council\u2019s \u201cna\u00efve\u201d plan costs \u20ac5 \u2014 Ren\u00e9e said so on Monday.\n"
+    assert read_page(write(tmp_path / "cp1252.txt", text.encode("cp1252"))).text == text
+
+
 def test_size_cap_states_size_and_cap(tmp_path: Path) -> None:
     path = write(tmp_path / "big.txt", b"word " * 40)
     assert (
