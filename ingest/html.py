@@ -22,7 +22,7 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
 def extract_html(html: str, path: Path | str = "") -> tuple[str, dict[str, str]]:
-    """Main text (paragraphs one per line) and {title, outlet, date, byline, captions}."""
+    """Main text (paragraphs one per line) and {title, outlet, date, byline, captions, url}."""
     tree = _parse(html, path)
     captions = _figure_captions(tree)
     document = _extract(tree, path)
@@ -78,6 +78,7 @@ def _metadata(document: dict[str, Any], captions: list[str]) -> dict[str, str]:
         "date": document.get("date") or "",
         "byline": _byline(document.get("author") or ""),
         "captions": "\n".join(captions),
+        "url": document.get("url") or "",  # the page's canonical address: its id (`ingest.identity`)
     }
     return {key: value.strip() for key, value in meta.items() if value and value.strip()}
 

@@ -1,4 +1,4 @@
-"""`rag` command line: ingest, ask, articles, chat, serve, eval, bench.
+"""`rag` command line: ingest, ask, articles, chat, serve, mcp, eval, bench.
 
 Only argparse is imported at start-up, so `rag --help` is instant; each command imports what it
 needs. `RagError`s become one-line messages here and nowhere else.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingest.sources import ReadOptions
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,8 +38,17 @@ def _parser() -> argparse.ArgumentParser:
         prog="rag", description="Ask questions about a folder of news articles; every answer cites its passages."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("ingest", help="clean, chunk and index a folder (or file) of .txt/.md/.html articles")
-    p.add_argument("path", type=Path)
+    p = sub.add_parser(
+        "ingest", help="clean, chunk and index articles: folders, files, feeds, dumps, URLs",
+        description="Pages (.txt .md .html .pdf .docx), RSS/Atom feeds (.rss .atom .xml), JSON Lines and CSV "
+        "dumps (.jsonl .ndjson .csv, one article a row) and http(s) URLs of pages or feeds.",
+    )
+    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("--field", action="append", default=[], metavar="NAME=COLUMN",
+                   help="where a dump keeps a field, e.g. text=article outlet=publication "
+                   "(fields: title text date url outlet author)")
+    p.add_argument("--max-dump-mb", type=int, default=None, metavar="MB",
+                   help="size cap of one dump file (default 1024)")
     p.set_defaults(handler=_ingest)
     p = sub.add_parser("ask", help="answer one question and print its sources")
     p.add_argument("question")
@@ -61,14 +73,31 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace, _: list[str]) -> int:
-    from ingest.pipeline import ingest_path
+    from ingest.pipeline import ingest
     from rag.index.settings import load_settings
 
-    report = ingest_path(args.path, load_settings())
+    report = ingest(args.sources, load_settings(), options=_read_options(args))
     for name, reason in report.errors:
         print(f"  {name}: {reason}", file=sys.stderr)
     print(report.summary())
     return 0
+
+
+def _read_options(args: argparse.Namespace) -> ReadOptions:
+    from ingest.dumps import DumpFields
+    from ingest.sources import ReadOptions
+    from rag.index.errors import ConfigError
+
+    pairs = [item.partition("=") for item in args.field]
+    if any(not name or not sep or not column for name, sep, column in pairs):
+        raise ConfigError("--field takes NAME=COLUMN, e.g. --field text=article")
+    try:
+        fields = DumpFields().with_names({name: column for name, _, column in pairs})
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if args.max_dump_mb is None:
+        return ReadOptions(fields=fields)
+    return ReadOptions(fields=fields, max_dump_bytes=args.max_dump_mb * 1024 * 1024)
 
 
 def _ask(args: argparse.Namespace, _: list[str]) -> int:
