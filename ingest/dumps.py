@@ -89,7 +89,7 @@ def _json_object(raw: bytes, where: str) -> dict[str, Any] | Rejected:
     except UnicodeDecodeError as exc:
         return Rejected(where, f"skipped: not UTF-8 (invalid byte at offset {exc.start})")
     except json.JSONDecodeError as exc:
-        return Rejected(where, f"skipped: not JSON ({exc.msg}, column {exc.colno})")
+        return Rejected(where, f"skipped: not JSON ({exc.msg.removesuffix(' at')}, column {exc.colno})")
     if not isinstance(row, dict):
         return Rejected(where, f"skipped: a JSON {type(row).__name__}, not an object with article fields")
     return row

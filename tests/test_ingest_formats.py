@@ -168,7 +168,7 @@ def test_a_feed_item_and_the_saved_page_are_one_article_with_the_fuller_text(
         assert report.errors == []
     again = _ingest(_folder(tmp_path), settings, sample_rag.embedder)
     assert (again.files, again.duplicates) == (0, 1)  # a second run changes nothing
-    bridges = [a for a in _articles(settings).values() if a["title"] == "Council votes to rebuild Old Mill bridge by 2026"]
+    bridges = [a for a in _articles(settings).values() if str(a["title"]).startswith("Council votes to rebuild")]
     assert len(bridges) == 1 and bridges[0]["source"] == "old-mill-bridge.html"
     manifest = Manifest(settings.manifest_path)
     try:
