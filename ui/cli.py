@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.set_defaults(handler=_serve)
+    p = sub.add_parser("mcp", help="serve the articles to MCP clients (desktop assistants, IDE agents) over stdio")
+    p.add_argument("--http", action="store_true", help="streamable HTTP at /mcp instead of stdio")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(handler=_mcp)
     p = sub.add_parser("eval", help="score answers against a gold Q&A set (see python -m eval --help)", add_help=False)
     p.set_defaults(handler=_eval)
     p = sub.add_parser("bench", help="benchmark against the plain llama-index pipeline", add_help=False)
@@ -173,6 +178,17 @@ def _serve(args: argparse.Namespace, _: list[str]) -> int:
     from ui.server import serve
 
     serve(load_settings(), host=args.host, port=args.port)
+    return 0
+
+
+def _mcp(args: argparse.Namespace, _: list[str]) -> int:
+    from rag.index.settings import load_settings
+    from ui.mcp_server import serve_http, serve_stdio
+
+    if args.http:
+        serve_http(load_settings(), args.host, args.port)
+    else:
+        serve_stdio(load_settings())
     return 0
 
 
