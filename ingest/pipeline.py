@@ -141,8 +141,10 @@ def ingest(
         _sweep_interrupted(manifest, store)
         embedder = embedder or get_embedder(settings)
         stats_before = _embed_stats(embedder)
-        held = {path: (r.root, r.chunks) for path, r in manifest.files().items()}
-        committed = manifest.committed_versions()
+        records = manifest.files()
+        committed = {path: r.sha for path, r in records.items()}
+        held = {path: (r.root, r.chunks) for path, r in records.items()}  # who holds each key, and how much
+        del records  # of a 100k-article dump they are tens of MB, not needed past here
         writer = _BatchWriter(manifest, store, embedder, report, committed, settings.ingest_batch_chunks)
         chunker = Chunker(chunking)
         fingerprint = _fingerprint(chunking, embedder)
