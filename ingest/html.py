@@ -22,7 +22,7 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
 def extract_html(html: str, path: Path | str = "") -> tuple[str, dict[str, str]]:
-    """Main text (paragraphs one per line) and {title, outlet, url, date, byline, captions}."""
+    """Main text (paragraphs one per line) and {title, outlet, date, byline, captions, url}."""
     tree = _parse(html, path)
     captions = _figure_captions(tree)
     document = _extract(tree, path)
@@ -76,7 +76,7 @@ def _metadata(document: dict[str, Any], captions: list[str]) -> dict[str, str]:
     meta = {
         "title": title,
         "outlet": _site_name(document.get("sitename") or "", title) or _url_outlet(url),
-        "url": url if url.startswith(("http://", "https://")) else "",
+        "url": url if url.startswith(("http://", "https://")) else "",  # the page's address: its id (`ingest.identity`)
         "date": document.get("date") or "",
         "byline": _byline(document.get("author") or ""),
         "captions": "\n".join(captions),

@@ -1,21 +1,31 @@
-"""`ingest_path`: a folder (or one file) in, an up-to-date index out, incrementally and crash-safely.
+"""`ingest`: folders, files, feeds, dumps and URLs in, an up-to-date index out, incrementally and
+crash-safely (`ingest_path` for one folder or file).
 
-Files are read, cleaned, chunked and tokenised for BM25 in a background thread (`read_ahead`)
-while the model embeds; chunks of many files are embedded and written together, one batch of
+The unit the index versions is a document (`ingest.documents`): a whole file, or one article of a
+feed, a dump or a fetched page, keyed by its path or by its address. Documents are read, cleaned,
+chunked and tokenised for BM25 in a background thread (`read_ahead`), which pulls them lazily
+from the sources (`ingest.sources`; a dump is streamed a row at a time), while the model embeds;
+chunks of many documents are embedded and written together, one batch of
 about `RAG_INGEST_BATCH_CHUNKS` chunks at a time, so memory stays flat and Chroma sees one write
 per batch rather than one per file. Per batch the order is: note the intent for every file in
 the manifest, write the new versions' chunks beside the old ones, commit the batch's manifest
 rows (with their keyword tokens), delete the old versions, clear the intent. Readers trust only
 committed (path, sha) pairs, so a kill at any point leaves the index answering from whole file
-versions, and the next run sweeps up the intent it finds. At the end the BM25 index of the new
+versions, and the next run sweeps up the intent it finds; an unchanged document (same key and
+version) is skipped before it is cleaned, so a resumed run redoes no committed batch. In the
+manifest a document is a "file" row whose path is its key. At the end the BM25 index of the new
 generation is saved beside the manifest (`rag.index.keyword_files`).
+
+One article met in two forms (a feed item and a saved page with the same URL, or a URL twice in a
+dump) is one document: within its own source a later copy changes nothing; from another
+source, the form with more text replaces the one held (a saved page beats the feed's summary).
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +36,12 @@ from llama_index.core.schema import TextNode
 from ingest.article import Article
 from ingest.chunking import Chunker, ChunkingConfig, embed_text
 from ingest.clean import parse_page
+from ingest.documents import Document, Rejected, Unit
 from ingest.errors import FileRejected, IngestError
+from ingest.fetch import is_url
+from ingest.identity import names_a_file
 from ingest.read_ahead import read_ahead
-from ingest.readers import READABLE_SUFFIXES, read_page
+from ingest.sources import ReadOptions, units
 from rag.core.protocols import ChunkWriter, Embedder, SpanEmbedder
 from rag.core.settings import Settings
 from rag.core.text import sentence_spans
@@ -46,12 +59,13 @@ FIRST_BATCH_CHUNKS = 64  # a small first batch starts the model while the reader
 
 @dataclass
 class IngestReport:
-    files: int = 0  # files (re)ingested in this run
+    files: int = 0  # documents (files, feed items, dump rows, pages) (re)ingested in this run
     articles: int = 0
     chunks: int = 0
     skipped: int = 0  # unchanged since the last run
+    duplicates: int = 0  # already indexed in another form, or repeated within their source
     removed: int = 0  # gone from disk, their chunks deleted
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (file, line, item or URL; reason)
     seconds: float = 0.0
     word_pieces: int = 0  # fed to the embedding model in this run
     embed_seconds: float = 0.0  # of `seconds`, inside the embedder
@@ -60,9 +74,9 @@ class IngestReport:
 
     def summary(self) -> str:
         line = (
-            f"files: {self.files}, articles: {self.articles}, chunks: {self.chunks}, "
-            f"skipped: {self.skipped}, removed: {self.removed}, errors: {len(self.errors)} "
-            f"({self.seconds:.1f} s)"
+            f"documents: {self.files}, articles: {self.articles}, chunks: {self.chunks}, "
+            f"skipped: {self.skipped}, duplicates: {self.duplicates}, removed: {self.removed}, "
+            f"errors: {len(self.errors)} ({self.seconds:.1f} s)"
         )
         if self.word_pieces and self.seconds and self.embed_seconds:
             line += (
@@ -76,7 +90,7 @@ class IngestReport:
 
 @dataclass
 class _Parsed:
-    path: str
+    path: str  # the document's key
     root: str
     source: str
     sha: str
@@ -88,57 +102,63 @@ class _Parsed:
 
 @dataclass
 class _Outcome:
-    """What reading one file gave: a new version to write, or an error, or nothing (unchanged)."""
+    """What reading one document gave: a new version to write, or an error, or nothing (unchanged)."""
 
     source: str
+    key: str  # "" for an error that is not a whole file's
+    root: str
     parsed: _Parsed | None = None
     error: str | None = None
 
 
-def ingest_path(
-    path: Path,
+def ingest_path(path: Path, settings: Settings, **kwargs: object) -> IngestReport:
+    """Bring the index in line with one folder or file; see `ingest`."""
+    return ingest([path], settings, **kwargs)  # type: ignore[arg-type]
+
+
+def ingest(
+    sources: Sequence[str | Path],
     settings: Settings,
     *,
+    options: ReadOptions = ReadOptions(),
     chunking: ChunkingConfig = ChunkingConfig(),
     embedder: Embedder | None = None,
     progress: bool | None = None,
     on_file: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Bring the index in line with `path`; bad files are reported by name and skipped."""
-    if not path.exists():
-        raise IngestError(f"{path}: no such file or folder")
+    """Bring the index in line with `sources` (folders, files, URLs); bad input is reported by
+    name (file, line, item or URL) and skipped. A folder's documents gone from disk are removed;
+    the items of feeds and dumps stay when they drop out of a later copy (feeds roll)."""
+    names = [str(s) for s in sources]
+    missing = [n for n in names if not is_url(n) and not Path(n).exists()]
+    if missing:
+        raise IngestError(f"{missing[0]}: no such file or folder")
     started = time.perf_counter()
     report = IngestReport()
-    root = path.absolute() if path.is_dir() else path.absolute().parent
     manifest = Manifest(settings.manifest_path)
     store = ChunkStore(settings)
     try:
         _sweep_interrupted(manifest, store)
         embedder = embedder or get_embedder(settings)
         stats_before = _embed_stats(embedder)
-        committed = manifest.committed_versions()
+        records = manifest.files()
+        committed = {path: r.sha for path, r in records.items()}
+        held = {path: (r.root, r.chunks) for path, r in records.items()}  # who holds each key, and how much
+        del records  # of a 100k-article dump they are tens of MB, not needed past here
         writer = _BatchWriter(manifest, store, embedder, report, committed, settings.ingest_batch_chunks)
         chunker = Chunker(chunking)
         fingerprint = _fingerprint(chunking, embedder)
-        files = list(_discover(path, report))
+        folders: dict[str, set[str]] = {str(Path(n).absolute()): set() for n in names if Path(n).is_dir()}
 
-        def parse(file: Path) -> _Outcome:
-            return _parse(file, root, committed, chunker, fingerprint)
+        def parse(unit: Unit) -> _Outcome:
+            return _parse(unit, committed, chunker, fingerprint)
 
-        # Read ahead by up to two batches' worth of files, so the next batch is ready when one is written.
-        ahead = read_ahead(files, parse, depth=max(16, 2 * settings.ingest_batch_chunks // 8))
-        for file, outcome in _progress(ahead, len(files), progress):
-            if on_file:
-                on_file(file.name)
-            if outcome.error:
-                report.errors.append((outcome.source, outcome.error))
-            elif outcome.parsed is None:
-                report.skipped += 1
-            else:
-                writer.add(outcome.parsed)
+        # Read ahead by up to two batches' worth of documents, so the next batch is ready when one is written.
+        ahead = read_ahead(units(names, options), parse, depth=max(16, 2 * settings.ingest_batch_chunks // 8))
+        _consume(_progress(ahead, progress), writer, held, folders, report, on_file)
         writer.flush()
-        if path.is_dir():
-            report.removed = _remove_missing(root, {str(f.absolute()) for f in files}, manifest, store)
+        for root, present in folders.items():
+            report.removed += _remove_missing(root, present, manifest, store)
         keyword_started = time.perf_counter()
         open_snapshot(manifest, store)  # the keyword index of this generation, saved for readers
         report.keyword_seconds = time.perf_counter() - keyword_started
@@ -150,27 +170,48 @@ def ingest_path(
     return report
 
 
+def _consume(outcomes: Iterable[tuple[Unit, _Outcome]], writer: _BatchWriter, held: dict[str, tuple[str, int]],
+             folders: dict[str, set[str]], report: IngestReport, on_file: Callable[[str], None] | None) -> None:
+    """Hand each new version to the writer, unless another form of the same article wins."""
+    seen: set[str] = set()
+    for _, outcome in outcomes:
+        if on_file:
+            on_file(outcome.source)
+        if outcome.key and outcome.root in folders:
+            folders[outcome.root].add(outcome.key)
+        if outcome.error:
+            report.errors.append((outcome.source, outcome.error))
+        elif outcome.parsed is None:
+            report.skipped += 1
+            seen.add(outcome.key)
+        elif _wins(outcome.parsed, held.get(outcome.key), outcome.key in seen):
+            writer.add(outcome.parsed)
+            held[outcome.key] = (outcome.root, len(outcome.parsed.nodes))
+            seen.add(outcome.key)
+        else:
+            report.duplicates += 1
+
+
+def _wins(new: _Parsed, holder: tuple[str, int] | None, seen: bool) -> bool:
+    """Whether a new version replaces the one held (committed, or chosen earlier in this run).
+
+    Within the source that holds it, a changed document is an edit and wins, but a repeat in the
+    same run (a URL twice in one dump) does not; from another source (the same URL as a feed item
+    and as a saved page) the form with more chunks wins, so the fuller text stays whatever order
+    the forms come in, and an unchanged second run changes nothing.
+    """
+    if holder is None:
+        return True
+    root, chunks = holder
+    if root == new.root or names_a_file(new.path):
+        return not seen
+    return len(new.nodes) > chunks
+
+
 def _embed_stats(embedder: Embedder) -> tuple[int, float]:
     """(word pieces, seconds) the embedder has counted so far; (0, 0) for one that does not count."""
     stats = getattr(embedder, "stats", None)
     return (stats.word_pieces, stats.seconds) if stats is not None else (0, 0.0)
-
-
-def _discover(path: Path, report: IngestReport) -> Iterator[Path]:
-    """Supported files under `path`, sorted; others are reported, hidden files ignored."""
-    if path.is_file():
-        yield path
-        return
-    for file in sorted(path.rglob("*")):
-        rel = file.relative_to(path)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if file.is_dir() and not file.is_symlink():
-            continue
-        if file.suffix.lower() in READABLE_SUFFIXES or file.is_symlink():
-            yield file
-        else:
-            report.errors.append((str(rel), f"skipped: unsupported file type {file.suffix or '(none)'!r}"))
 
 
 def _fingerprint(chunking: ChunkingConfig, embedder: Embedder) -> bytes:
@@ -179,33 +220,36 @@ def _fingerprint(chunking: ChunkingConfig, embedder: Embedder) -> bytes:
     return f"{PIPELINE_VERSION}|{chunking}|{vectors}".encode()
 
 
-def _parse(file: Path, root: Path, committed: dict[str, str], chunker: Chunker, fingerprint: bytes) -> _Outcome:
-    """A file's version is its text plus the pipeline that read it, so either changing re-ingests it.
+def _parse(unit: Unit, committed: dict[str, str], chunker: Chunker, fingerprint: bytes) -> _Outcome:
+    """A document's version is its text (and handed-over metadata) plus the pipeline that read
+    it, so either changing re-ingests it; an unchanged one is skipped before it is cleaned.
 
-    The reader applies the size cap and the file checks before anything is hashed or held.
     Runs in the read-ahead thread: it reads `committed` and touches nothing else shared.
     """
-    key = str(file.absolute())
-    source = _display_name(file, root)
+    if isinstance(unit, Rejected):
+        return _Outcome(unit.source, unit.key, unit.root, error=unit.reason)
+    sha = hashlib.sha256(unit.version() + fingerprint).hexdigest()
+    if committed.get(unit.key) == sha:
+        return _Outcome(unit.source, unit.key, unit.root)
     try:
-        page = read_page(file)
+        articles = parse_page(unit.text, unit.source, dict(unit.meta) or None)
     except FileRejected as exc:
-        return _Outcome(source, error=exc.reason)
-    sha = hashlib.sha256(page.text.encode() + fingerprint).hexdigest()
-    if committed.get(key) == sha:
-        return _Outcome(source)
-    try:
-        articles = parse_page(page.text, source, page.meta or None)
-    except FileRejected as exc:
-        return _Outcome(source, error=exc.reason)
-    numbered = [(a, chunker.chunk(a, key, sha)) for a in articles]
+        return _Outcome(unit.source, unit.key, unit.root, error=exc.reason)
+    parsed = _chunked(unit, sha, articles, chunker)
+    if parsed is None:
+        return _Outcome(unit.source, unit.key, unit.root, error="skipped: no article text left after cleaning")
+    return _Outcome(unit.source, unit.key, unit.root, parsed)
+
+
+def _chunked(doc: Document, sha: str, articles: list[Article], chunker: Chunker) -> _Parsed | None:
+    numbered = [(a, chunker.chunk(a, doc.key, sha)) for a in articles]
     ids = [(nodes[0].metadata["article_id"] if nodes else "", a, len(nodes)) for a, nodes in numbered]
     nodes = [n for _, ns in numbered for n in ns]
     if not nodes:
-        return _Outcome(source, error="skipped: no article text left after cleaning")
+        return None
     tokens = tokenize([keyword_text(str(n.metadata.get("title", "")), n.text) for n in nodes])
     spans = [sentence_spans(n.text) for n in nodes]
-    return _Outcome(source, _Parsed(key, str(root), source, sha, [t for t in ids if t[0]], nodes, tokens, spans))
+    return _Parsed(doc.key, doc.root, doc.source, sha, [t for t in ids if t[0]], nodes, tokens, spans)
 
 
 class _BatchWriter:
@@ -220,6 +264,10 @@ class _BatchWriter:
         self.first = True
 
     def add(self, parsed: _Parsed) -> None:
+        """Queue a version; one that replaces a queued version of the same document drops it."""
+        for old in [p for p in self.pending if p.path == parsed.path]:
+            self.pending.remove(old)
+            self.pending_chunks -= len(old.nodes)
         self.pending.append(parsed)
         self.pending_chunks += len(parsed.nodes)
         if self.pending_chunks >= self.batch_chunks or (self.first and self.pending_chunks >= FIRST_BATCH_CHUNKS):
@@ -296,10 +344,10 @@ def _sweep_interrupted(manifest: Manifest, store: ChunkWriter) -> None:
     manifest.clear_pending(list(pending))
 
 
-def _remove_missing(root: Path, present: set[str], manifest: Manifest, store: ChunkWriter) -> int:
-    """Uncommit files gone from disk, then delete their chunks; a kill in between leaves only
-    uncommitted chunks with a pending row, which the next run's sweep deletes."""
-    gone = [path for path in manifest.files(str(root)) if path not in present]
+def _remove_missing(root: str, present: set[str], manifest: Manifest, store: ChunkWriter) -> int:
+    """Uncommit a folder's documents gone from disk, then delete their chunks; a kill in between
+    leaves only uncommitted chunks with a pending row, which the next run's sweep deletes."""
+    gone = [path for path in manifest.files(root) if path not in present]
     if gone:
         manifest.begin([(path, "") for path in gone])
         manifest.forget(gone, keep_pending=True)
@@ -308,17 +356,10 @@ def _remove_missing(root: Path, present: set[str], manifest: Manifest, store: Ch
     return len(gone)
 
 
-def _display_name(file: Path, root: Path) -> str:
-    try:
-        return str(file.absolute().relative_to(root))
-    except ValueError:
-        return file.name
-
-
-def _progress(items: Iterator[tuple[Path, _Outcome]], total: int,
-              enabled: bool | None) -> Iterator[tuple[Path, _Outcome]]:
-    if enabled is False or total < 20:
+def _progress(items: Iterator[tuple[Unit, _Outcome]], enabled: bool | None) -> Iterator[tuple[Unit, _Outcome]]:
+    """A count of documents on a terminal (their number is unknown until a dump is read through)."""
+    if enabled is False:
         return items
     from tqdm import tqdm
 
-    return iter(tqdm(items, total=total, desc="ingest", unit="file", disable=None if enabled is None else not enabled))
+    return iter(tqdm(items, desc="ingest", unit="doc", disable=None if enabled is None else not enabled))

@@ -6,7 +6,8 @@ huge files, binaries with a `.txt` name, Latin-1 or UTF-16 exports. Each of thos
 The file is read once (size checked on the open descriptor first), then decoded: UTF-8, UTF-8 with
 BOM, UTF-16/UTF-32 with BOM, else a legacy code page (cp1252, Latin-1, cp1251, …) as
 charset_normalizer detects it; a UTF-8 file with broken bytes stays an error. HTML is handed to
-`ingest.html`, which returns text plus metadata.
+`ingest.html`, which returns text plus metadata; PDF and Word files to `ingest.pdf_text` and
+`ingest.docx_text`, under a larger size cap (their bytes are mostly images and fonts).
 """
 
 from __future__ import annotations
@@ -20,14 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.boilerplate import folder_boilerplate, line_key
+from ingest.docx_text import docx_text
 from ingest.errors import FileRejected
 from ingest.html import extract_html
+from ingest.pdf_text import pdf_text
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
-READABLE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
-"""Every suffix `read_page` accepts: the folder walk and the upload form use this list too."""
+DOCUMENT_SUFFIXES = (".pdf", ".docx")
+READABLE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + DOCUMENT_SUFFIXES
+"""Every suffix `read_page` accepts (feeds and dumps are `ingest.feeds` and `ingest.dumps`)."""
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DOCUMENT_MAX_BYTES = 100 * 1024 * 1024
 BINARY_SNIFF_BYTES = 8192
 # A valid multi-byte UTF-8 sequence: a file holding one is UTF-8, however broken elsewhere.
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -55,12 +60,15 @@ class Page:
 
 
 def read_page(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Page:
-    """Read and decode one `.txt`, `.md`, `.html` or `.htm` file; raise `FileRejected` if unusable."""
+    """Read and decode one `.txt`, `.md`, `.html`, `.htm`, `.pdf` or `.docx` file; raise
+    `FileRejected` if unusable. PDF and Word files are capped at `DOCUMENT_MAX_BYTES` instead."""
     path = Path(path)
     info = _stat(path)
     suffix = _suffix(path)
     if suffix not in READABLE_SUFFIXES:
         raise FileRejected(path, f"skipped: unsupported file type {suffix or '(none)'!r}")
+    if suffix in DOCUMENT_SUFFIXES:
+        return _read_document(path, suffix, _read_bytes(path, info, DOCUMENT_MAX_BYTES))
     data = _read_bytes(path, info, max_bytes)
     text = _decode(path, data)
     if not text.strip():
@@ -71,11 +79,34 @@ def read_page(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Page:
     return Page(text=text, is_html=False, meta=_shared_lines(text, path), path=str(path))
 
 
+def _read_document(path: Path, suffix: str, data: bytes) -> Page:
+    if suffix == ".pdf":
+        return Page(text=pdf_text(data, path), is_html=False, path=str(path))
+    text, meta = docx_text(data, path)
+    return Page(text=text, is_html=False, meta=meta, path=str(path))
+
+
 def _shared_lines(text: str, path: Path) -> dict[str, str]:
     """{"boilerplate": the folder-wide lines this page carries}, or {} when it carries none."""
     shared = folder_boilerplate(path, text)
     mine = [line.strip() for line in text.splitlines() if line_key(line) in shared]
     return {"boilerplate": "\n".join(mine)} if mine else {}
+
+
+def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """A file's bytes after the checks `read_page` makes, for readers that decode it themselves
+    (a feed names its encoding in its XML declaration)."""
+    return _read_bytes(path, _stat(path), max_bytes)
+
+
+def check_file(path: Path, max_bytes: int) -> None:
+    """The checks `read_page` makes before reading (a regular file, not empty, under the cap), for
+    readers that stream a file instead of reading it whole."""
+    info = _stat(path)
+    if info.st_size > max_bytes:
+        raise FileRejected(path, _too_large(info.st_size, max_bytes))
+    if not info.st_size:
+        raise FileRejected(path, "skipped: empty file (0 bytes)")
 
 
 def _stat(path: Path) -> os.stat_result:
@@ -132,7 +163,9 @@ def _human(size: int) -> str:
         return f"{size} bytes"
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+    if size < 1024**3:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size / 1024**3:.1f} GB"
 
 
 def _decode(path: Path, data: bytes) -> str:

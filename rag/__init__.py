@@ -36,6 +36,7 @@ from rag.core.types import (
 if TYPE_CHECKING:
     from rag.api import Rag
     from rag.core.settings import Settings, load_settings
+    from rag.llamaindex_retriever import NewsRetriever
 
 __all__ = [
     "Answer",
@@ -53,6 +54,7 @@ __all__ = [
     "Settings",
     "SourceRef",
     "TextDelta",
+    "as_retriever",
     "ask",
     "ask_stream",
     "load_settings",
@@ -83,6 +85,15 @@ def retrieve(question: str, k: int = 5, **kwargs: Any) -> list[Passage]:
     from rag.api import default_rag
 
     return default_rag().retrieve(question, k, **kwargs)
+
+
+def as_retriever(k: int = 5, *, rag: Rag | None = None, **kwargs: Any) -> NewsRetriever:
+    """Top-`k` retrieval as a llama-index `BaseRetriever` for your own query engines, over `rag`
+    (default: the `RAG_*` settings' index); `filters` and `as_of` as for `Rag.retrieve`."""
+    from rag.api import default_rag
+    from rag.llamaindex_retriever import NewsRetriever
+
+    return NewsRetriever(rag or default_rag(), k, **kwargs)
 
 
 def __getattr__(name: str) -> Any:

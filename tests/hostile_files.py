@@ -107,7 +107,9 @@ def make_hostile_folder(folder: Path) -> list[Case]:
     }
     for name, marker in odd.items():
         add(name, _story(marker).encode(), Case(name, "odd file name", "ok", marker=marker))
-    add("notes.pdf", b"%PDF-1.4\n", Case("notes.pdf", "unsupported type", "error", "unsupported file type"))
+    add("slides.pptx", b"PK\x03\x04", Case("slides.pptx", "unsupported type", "error", "unsupported file type"))
+    add("notes.pdf", b"%PDF-1.4\n", Case("notes.pdf", "a PDF header and nothing else", "error", "not a readable PDF"))
+    add("memo.docx", b"PK\x03\x04", Case("memo.docx", "a zip header, not a Word file", "error", "not a readable .docx"))
     return cases
 
 

@@ -8,6 +8,7 @@ Kills are aimed at the write phase: the test watches the manifest (read-only SQL
 after a random number of files have committed plus a random delay, or, in some trials, at a
 random moment of the start-up and embedding phase. Ingest commits files in batches; the killed
 runs use small batches (`KILL_BATCH_CHUNKS`) so a run has several and a kill can land in any.
+A JSON Lines dump is killed the same way (each row is a document with its own manifest row).
 `run_trials` is also used by
 `eval/reliability.py`, which prints the figures quoted in docs/RELIABILITY.md.
 """
@@ -319,3 +320,56 @@ def test_a_running_rag_sees_chunks_ingested_by_another_process(tmp_path: Path, s
     new = [p for p in passages if p.source == "quokka.txt"]
     assert new, "the new article is not retrieved at all"
     assert new[0].dense_rank is not None, "found by keywords only: the dense index is stale"
+
+
+# --- dumps ----------------------------------------------------------------------------------------
+def make_dump(path: Path, rows: int, seed: int, start: int = 0) -> None:
+    """Append `rows` generated articles to a news-please-shaped JSON Lines dump, one a line."""
+    rng = random.Random(seed + start)
+    with path.open("a") as out:
+        for number in range(start, start + rows):
+            title, _, body = generated_article(number, rng).partition("\n\n")
+            row = {"title": title, "maintext": body, "url": f"https://towns.example/news/{number}",
+                   "date_publish": "2024-01-30 08:00:00", "source_domain": "towns.example"}
+            out.write(json.dumps(row) + "\n")
+
+
+def committed_rows(settings: Any) -> int:
+    return _files_committed_since(settings.manifest_path, 0.0)
+
+
+def test_a_killed_dump_ingest_resumes_without_redoing_a_committed_batch(tmp_path: Path, sample_rag) -> None:
+    """SIGKILL a `rag ingest` of a JSON Lines dump after a few batches: the index answers from whole
+    articles, the next run embeds only the rows that had not committed, and a grown dump adds only
+    its new rows."""
+    from ingest.pipeline import ingest_path
+    from rag.core.settings import Settings
+
+    dump = tmp_path / "dump" / "towns.jsonl"
+    dump.parent.mkdir()
+    make_dump(dump, 30, seed=3)
+    settings = Settings(index_dir=tmp_path / "index")
+    fresh_chroma()
+    proc = start_ingest(dump, settings.index_dir, tmp_path / "ingest.log")
+    try:
+        deadline = time.monotonic() + KILL_DEADLINE_S
+        while committed_rows(settings) < 6 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+        assert proc.poll() is None, "the ingest ended before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    fresh_chroma()
+    done = committed_rows(settings)
+    assert 6 <= done < 30
+    assert index_problems(settings, allow_uncommitted=True) == []
+    checked, problems = answer_problems(settings, sample_rag.embedder, QUESTIONS[2])
+    assert checked and problems == []
+
+    resumed = ingest_path(dump, settings, embedder=sample_rag.embedder, progress=False)
+    assert (resumed.files, resumed.skipped, resumed.errors) == (30 - done, done, [])
+    make_dump(dump, 5, seed=3, start=30)
+    grown = ingest_path(dump, settings, embedder=sample_rag.embedder, progress=False)
+    assert (grown.files, grown.skipped) == (5, 30)
+    fresh_chroma()
+    assert index_problems(settings) == []

@@ -126,9 +126,14 @@ def test_directory_and_fifo_are_not_regular_files(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix_is_rejected(tmp_path: Path) -> None:
-    assert rejected(write(tmp_path / "doc.pdf", b"%PDF-1.4")).reason == (
-        "skipped: unsupported file type '.pdf'"
+    assert rejected(write(tmp_path / "slides.pptx", b"PK\x03\x04")).reason == (
+        "skipped: unsupported file type '.pptx'"
     )
+
+
+def test_a_broken_pdf_is_named_not_raised(tmp_path: Path) -> None:
+    reason = rejected(write(tmp_path / "doc.pdf", b"%PDF-1.4")).reason
+    assert reason.startswith("skipped: not a readable PDF (") and "Data format error" in reason
 
 
 def test_file_is_opened_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ import pytest
 from rag.core.settings import Settings, load_settings
 from tests.uvicorn_thread import running
 from ui.server import make_server
-from ui.uploads import MAX_UPLOAD_BYTES
+from ui.uploads import upload_cap
 
 QUESTION = "Who led the U.S. delegation to Beijing?"
 PILOTS = (
@@ -98,14 +98,14 @@ def test_ingest_reports_per_file_and_keeps_names_to_their_base(tmp_path: Path) -
         ("files", ("../../pilots.txt", PILOTS.encode(), "text/plain")),
         ("files", ("empty.md", b"", "text/markdown")),
         ("files", ("scan.pdf", b"%PDF-1.4", "application/pdf")),
-        ("files", ("huge.txt", b"x" * (MAX_UPLOAD_BYTES + 10), "text/plain")),
+        ("files", ("huge.txt", b"x" * (upload_cap(".txt") + 10), "text/plain")),
     ]
     with running(make_server(settings, "127.0.0.1", 0)) as url:
         assert httpx.get(f"{url}/api/health", timeout=60).json()["status"] == "empty"
         response = httpx.post(f"{url}/api/ingest", files=files, timeout=120)
         assert response.status_code == 200, response.text
         report = response.json()
-        assert report["saved"] == ["pilots.txt", "empty.md"]
+        assert report["saved"] == ["pilots.txt", "empty.md", "scan.pdf"]
         assert {p["file"] for p in report["problems"]} == {"empty.md", "scan.pdf", "huge.txt"}
         assert "Ingested" in report["summary"]
         assert (settings.index_dir / "uploads" / "pilots.txt").exists()
@@ -114,6 +114,22 @@ def test_ingest_reports_per_file_and_keeps_names_to_their_base(tmp_path: Path) -
         assert titles == ["Harbor pilots in Zephyrine walk out over night shifts"]
         answer = httpx.post(f"{url}/api/ask", json={"question": "Why did the harbor pilots stop?"}, timeout=120).json()
         assert answer["citations"][0]["source"] == "pilots.txt"
+
+
+def test_ingest_takes_feeds_dumps_and_pdfs_and_names_bad_lines(tmp_path: Path) -> None:
+    from tests.test_ingest_formats import FORMATS
+
+    settings = Settings(index_dir=tmp_path / "index")
+    files = [("files", (name, (FORMATS / name).read_bytes(), "application/octet-stream"))
+             for name in ("harbor-authority.atom", "bad-lines.jsonl", "old-mill-bridge-epaper.pdf")]
+    with running(make_server(settings, "127.0.0.1", 0)) as url:
+        report = httpx.post(f"{url}/api/ingest", files=files, timeout=120).json()
+        assert report["saved"] == ["harbor-authority.atom", "bad-lines.jsonl", "old-mill-bridge-epaper.pdf"]
+        assert [p["file"] for p in report["problems"]] == [
+            "bad-lines.jsonl line 2", "bad-lines.jsonl line 4", "bad-lines.jsonl line 5"]
+        assert report["summary"].startswith("Ingested 5 document(s)")
+        listing = httpx.get(f"{url}/api/articles", timeout=60).json()
+        assert listing["count"] == 5
 
 
 def test_health_is_503_when_chroma_is_down(tmp_path: Path) -> None:

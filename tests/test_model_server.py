@@ -64,8 +64,7 @@ def test_answers_a_chat_completion(server) -> None:  # type: ignore[no-untyped-d
 
 
 def test_streams_through_the_projects_client(server, settings: Settings) -> None:  # type: ignore[no-untyped-def]
-    from rag.llm import ChatTurn, build_llm, stream_chat
-
+    from rag.generate.client import ChatTurn, build_llm, stream_chat
     from rag.generate.local_server import local_settings
 
     llm = build_llm(local_settings(settings, server.ensure()))
@@ -75,8 +74,7 @@ def test_streams_through_the_projects_client(server, settings: Settings) -> None
 
 
 def test_killed_mid_answer_is_detected_and_restarted(server, settings: Settings) -> None:  # type: ignore[no-untyped-def]
-    from rag.llm import ChatTurn, build_llm, chat, stream_chat
-
+    from rag.generate.client import ChatTurn, build_llm, chat, stream_chat
     from rag.generate.local_server import local_settings
 
     deaths, restarts, old_pid = server.deaths, server.restarts, server.pid

@@ -12,7 +12,7 @@ import rag
 PUBLIC = {
     "Answer", "ArticleInfo", "Citation", "ConfigError", "IndexMissingError", "IndexUnavailableError",
     "InvalidQuestionError", "LLMUnavailableError", "Passage", "Rag", "RagError", "SearchFilter",
-    "Settings", "SourceRef", "TextDelta", "ask", "ask_stream", "load_settings", "retrieve",
+    "Settings", "SourceRef", "TextDelta", "as_retriever", "ask", "ask_stream", "load_settings", "retrieve",
 }
 
 

@@ -41,6 +41,8 @@ from ui.openai_api import model_ids
 from ui.sse import event_stream, frame
 from ui.uploads import MAX_UPLOAD_BYTES, ingest_uploads, safe_name
 
+INGEST_FILES = (".txt .md .html .pdf .docx pages, .rss .atom .xml feeds, .jsonl .ndjson .csv dumps "
+                "(fields title, text|content|body|maintext, date, url, source, author)")
 STREAM_DOC = {
     200: {
         "description": "JSON, or with `stream: true` server-sent events: `retrieval`, `delta` (repeated), "
@@ -90,8 +92,9 @@ def api_router(rag: Rag) -> APIRouter:
             raise HTTPException(status_code=status_for(exc), detail=str(exc)) from None
 
     @router.post("/ingest", response_model=IngestResponse)
-    def ingest(files: list[UploadFile] = File(description="`.txt`, `.md` or `.html` articles")) -> IngestResponse:  # noqa: B008
-        """Add articles: the page's upload checks, and its report per file."""
+    def ingest(files: list[UploadFile] = File(description=INGEST_FILES)) -> IngestResponse:  # noqa: B008
+        """Add articles: pages, PDF and Word files, RSS/Atom feeds, JSON Lines and CSV dumps (one article a
+        row). The page's upload checks; problems named per file, dump line or feed item."""
         with tempfile.TemporaryDirectory(prefix="rag-upload-") as tmp:
             paths = [_spool(upload.file, Path(tmp) / safe_name(upload.filename or "upload")) for upload in files]
             try:

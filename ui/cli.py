@@ -1,4 +1,4 @@
-"""`rag` command line: ingest, ask, articles, chat, serve, eval, bench.
+"""`rag` command line: ingest, ask, articles, chat, serve, mcp, eval, bench.
 
 Only argparse is imported at start-up, so `rag --help` is instant; each command imports what it
 needs. `RagError`s become one-line messages here and nowhere else.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingest.sources import ReadOptions
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,8 +38,17 @@ def _parser() -> argparse.ArgumentParser:
         prog="rag", description="Ask questions about a folder of news articles; every answer cites its passages."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("ingest", help="clean, chunk and index a folder (or file) of .txt/.md/.html articles")
-    p.add_argument("path", type=Path)
+    p = sub.add_parser(
+        "ingest", help="clean, chunk and index articles: folders, files, feeds, dumps, URLs",
+        description="Pages (.txt .md .html .pdf .docx), RSS/Atom feeds (.rss .atom .xml), JSON Lines and CSV "
+        "dumps (.jsonl .ndjson .csv, one article a row) and http(s) URLs of pages or feeds.",
+    )
+    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("--field", action="append", default=[], metavar="NAME=COLUMN",
+                   help="where a dump keeps a field, e.g. text=article outlet=publication "
+                   "(fields: title text date url outlet author)")
+    p.add_argument("--max-dump-mb", type=int, default=None, metavar="MB",
+                   help="size cap of one dump file (default 1024)")
     p.set_defaults(handler=_ingest)
     p = sub.add_parser("ask", help="answer one question and print its sources")
     p.add_argument("question")
@@ -53,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.set_defaults(handler=_serve)
+    p = sub.add_parser("mcp", help="serve the articles to MCP clients (desktop assistants, IDE agents) over stdio")
+    p.add_argument("--http", action="store_true", help="streamable HTTP at /mcp instead of stdio")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(handler=_mcp)
     p = sub.add_parser("eval", help="score answers against a gold Q&A set (see python -m eval --help)", add_help=False)
     p.set_defaults(handler=_eval)
     p = sub.add_parser("bench", help="benchmark against the plain llama-index pipeline", add_help=False)
@@ -61,14 +78,31 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace, _: list[str]) -> int:
-    from ingest.pipeline import ingest_path
+    from ingest.pipeline import ingest
     from rag.core.settings import load_settings
 
-    report = ingest_path(args.path, load_settings())
+    report = ingest(args.sources, load_settings(), options=_read_options(args))
     for name, reason in report.errors:
         print(f"  {name}: {reason}", file=sys.stderr)
     print(report.summary())
     return 0
+
+
+def _read_options(args: argparse.Namespace) -> ReadOptions:
+    from ingest.dumps import DumpFields
+    from ingest.sources import ReadOptions
+    from rag.core.errors import ConfigError
+
+    pairs = [item.partition("=") for item in args.field]
+    if any(not name or not sep or not column for name, sep, column in pairs):
+        raise ConfigError("--field takes NAME=COLUMN, e.g. --field text=article")
+    try:
+        fields = DumpFields().with_names({name: column for name, _, column in pairs})
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if args.max_dump_mb is None:
+        return ReadOptions(fields=fields)
+    return ReadOptions(fields=fields, max_dump_bytes=args.max_dump_mb * 1024 * 1024)
 
 
 def _ask(args: argparse.Namespace, _: list[str]) -> int:
@@ -144,6 +178,17 @@ def _serve(args: argparse.Namespace, _: list[str]) -> int:
     from ui.server import serve
 
     serve(load_settings(), host=args.host, port=args.port)
+    return 0
+
+
+def _mcp(args: argparse.Namespace, _: list[str]) -> int:
+    from rag.core.settings import load_settings
+    from ui.mcp_server import serve_http, serve_stdio
+
+    if args.http:
+        serve_http(load_settings(), args.host, args.port)
+    else:
+        serve_stdio(load_settings())
     return 0
 
 

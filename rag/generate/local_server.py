@@ -274,7 +274,7 @@ def ensure_local_server(settings: Settings) -> Endpoint:
 
 
 def local_settings(settings: Settings, endpoint: Endpoint) -> Settings:
-    """`settings` pointed at `endpoint`, so `rag.llm.build_llm` talks to the local server unchanged."""
+    """`settings` pointed at `endpoint`, so `rag.generate.client.build_llm` talks to the local server unchanged."""
     return settings.model_copy(update={"openai_base_url": endpoint.base_url, "llm_model": endpoint.model_name})
 
 
