@@ -8,7 +8,8 @@ the manifest, write the new versions' chunks beside the old ones, commit the bat
 rows (with their keyword tokens), delete the old versions, clear the intent. Readers trust only
 committed (path, sha) pairs, so a kill at any point leaves the index answering from whole file
 versions, and the next run sweeps up the intent it finds. At the end the BM25 index of the new
-generation is saved beside the manifest (`rag.index.keyword_files`).
+generation is saved beside the manifest (`rag.index.keyword_files`) and, with a Chroma server,
+published there for every replica (`rag.index.published`).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from rag.core.settings import Settings
 from rag.core.text import sentence_spans
 from rag.embed.choose import get_embedder
 from rag.index.keyword import keyword_text, tokenize
-from rag.index.keyword_files import chunk_row, open_snapshot
+from rag.index.keyword_files import chunk_row
 from rag.index.manifest import Commit, FileRecord, Manifest
+from rag.index.published import claim, publish_generation
 from rag.index.sentence_vectors import pack
 from rag.index.store import ChunkStore
 
@@ -113,6 +115,7 @@ def ingest_path(
     manifest = Manifest(settings.manifest_path)
     store = ChunkStore(settings)
     try:
+        claim(manifest, store)  # a Chroma server holds one ingester's index
         _sweep_interrupted(manifest, store)
         embedder = embedder or get_embedder(settings)
         stats_before = _embed_stats(embedder)
@@ -140,7 +143,7 @@ def ingest_path(
         if path.is_dir():
             report.removed = _remove_missing(root, {str(f.absolute()) for f in files}, manifest, store)
         keyword_started = time.perf_counter()
-        open_snapshot(manifest, store)  # the keyword index of this generation, saved for readers
+        publish_generation(manifest, store)  # the keyword index of this generation, saved for readers
         report.keyword_seconds = time.perf_counter() - keyword_started
         pieces, seconds = _embed_stats(embedder)
         report.word_pieces, report.embed_seconds = pieces - stats_before[0], seconds - stats_before[1]
@@ -239,7 +242,8 @@ class _BatchWriter:
         vectors, sentences = self._embed(nodes, [s for p in batch for s in p.sentence_spans])
         self.manifest.begin([(p.path, p.sha) for p in batch])
         with self._timing_writes():
-            self.store.add([n.node_id for n in nodes], vectors, [n.text for n in nodes], [n.metadata for n in nodes])
+            self.store.add([n.node_id for n in nodes], vectors, [n.text for n in nodes], [n.metadata for n in nodes],
+                           sentences)
         by_chunk = dict(zip((n.node_id for n in nodes), sentences))
         self.manifest.commit([_commit(p, by_chunk) for p in batch], keep_pending=True)
         with self._timing_writes():
