@@ -9,7 +9,9 @@ rows (with their keyword tokens), delete the old versions, clear the intent. Rea
 committed (path, sha) pairs, so a kill at any point leaves the index answering from whole file
 versions, and the next run sweeps up the intent it finds. At the end the BM25 index of the new
 generation is saved beside the manifest (`rag.index.keyword_files`) and, with a Chroma server,
-published there for every replica (`rag.index.published`).
+published there for every replica (`rag.index.published`). Replicas answer from the published
+generation, so with a server the old versions of changed files are deleted only after the run has
+published (their intent rows stay until then, so a killed run's sweep still deletes them).
 """
 
 from __future__ import annotations
@@ -120,7 +122,8 @@ def ingest_path(
         embedder = embedder or get_embedder(settings)
         stats_before = _embed_stats(embedder)
         committed = manifest.committed_versions()
-        writer = _BatchWriter(manifest, store, embedder, report, committed, settings.ingest_batch_chunks)
+        writer = _BatchWriter(manifest, store, embedder, report, committed, settings.ingest_batch_chunks,
+                              keep_replaced=store.on_server)
         chunker = Chunker(chunking)
         fingerprint = _fingerprint(chunking, embedder)
         files = list(_discover(path, report))
@@ -145,6 +148,7 @@ def ingest_path(
         keyword_started = time.perf_counter()
         publish_generation(manifest, store)  # the keyword index of this generation, saved for readers
         report.keyword_seconds = time.perf_counter() - keyword_started
+        writer.delete_replaced()
         pieces, seconds = _embed_stats(embedder)
         report.word_pieces, report.embed_seconds = pieces - stats_before[0], seconds - stats_before[1]
     finally:
@@ -215,9 +219,10 @@ class _BatchWriter:
     """Embeds and writes the chunks of many files at once, committing them as one manifest batch."""
 
     def __init__(self, manifest: Manifest, store: ChunkWriter, embedder: Embedder, report: IngestReport,
-                 committed: dict[str, str], batch_chunks: int):
+                 committed: dict[str, str], batch_chunks: int, keep_replaced: bool = False):
         self.manifest, self.store, self.embedder, self.report = manifest, store, embedder, report
-        self.committed, self.batch_chunks = committed, batch_chunks
+        self.committed, self.batch_chunks, self.keep_replaced = committed, batch_chunks, keep_replaced
+        self.replaced: list[tuple[str, str]] = []  # (path, new sha) whose old versions wait for `delete_replaced`
         self.pending: list[_Parsed] = []
         self.pending_chunks = 0
         self.first = True
@@ -246,14 +251,27 @@ class _BatchWriter:
                            sentences)
         by_chunk = dict(zip((n.node_id for n in nodes), sentences))
         self.manifest.commit([_commit(p, by_chunk) for p in batch], keep_pending=True)
-        with self._timing_writes():
-            self.store.delete_older([(p.path, p.sha) for p in batch if p.path in self.committed])
-        self.manifest.clear_pending([p.path for p in batch])
+        replaced = [(p.path, p.sha) for p in batch if p.path in self.committed]
+        if self.keep_replaced:
+            self.replaced += replaced
+            self.manifest.clear_pending([p.path for p in batch if p.path not in self.committed])
+        else:
+            with self._timing_writes():
+                self.store.delete_older(replaced)
+            self.manifest.clear_pending([p.path for p in batch])
         for p in batch:
             self.committed[p.path] = p.sha
             self.report.files += 1
             self.report.articles += len(p.articles)
             self.report.chunks += len(p.nodes)
+
+    def delete_replaced(self) -> None:
+        """Delete the old versions kept back by `keep_replaced`, then their intent rows."""
+        if self.replaced:
+            with self._timing_writes():
+                self.store.delete_older(self.replaced)
+            self.manifest.clear_pending([path for path, _ in self.replaced])
+            self.replaced = []
 
     def _embed(self, nodes: list[TextNode],
                spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[tuple[bytes, bytes] | None]]:

@@ -41,6 +41,7 @@ from rag.index.published import current
 from rag.index.store import PUBLISHED_SUFFIX, SENTENCES_SUFFIX, ChunkStore
 from rag.retrieval.hybrid import HybridRetriever
 from tests.conftest import REPO, SAMPLE_CORPUS
+from tests.index_checks import index_problems
 from tests.servers import ChromaServer, RagServe
 from ui.api_routes import api_router
 
@@ -171,10 +172,27 @@ def test_an_ingest_and_a_deletion_reach_a_running_replica(cluster: Cluster) -> N
     assert "12,400" in answer.text and answer.citations[0].source == "quokka.txt", answer
     assert replica.committed.check().generation > before
 
+    # A new version: committed after its own batch, while the replica still answers from the
+    # published generation, whose chunks (the old version's) must still be there.
+    (corpus / "quokka.txt").write_text(QUOKKA.replace("12,400", "13,900"))
+    (corpus / "zz-later.txt").write_text("Ferry timetable\n\nThe harbour ferry runs every hour from May.\n")
+    during: list[str] = []
+
+    def ask_during(name: str) -> None:
+        if name == "zz-later.txt":  # quokka.txt, just before it, is committed in its own batch
+            during.append(replica.ask(QUOKKA_QUESTION).text)
+
+    one_per_batch = settings.model_copy(update={"ingest_batch_chunks": 1})
+    assert ingest_path(corpus, one_per_batch, embedder=cluster.embedder, progress=False, on_file=ask_during).files == 2
+    assert len(during) == 1 and "12,400" in during[0], during
+    assert "13,900" in replica.ask(QUOKKA_QUESTION).text
+    assert index_problems(settings) == []  # the old version's chunks are gone, after the publication
+    assert ChunkStore(settings).sentence_count() == Manifest(settings.manifest_path).sentence_count()
+
     (corpus / "quokka.txt").unlink()
     assert ingest_path(corpus, settings, embedder=cluster.embedder, progress=False).removed == 1
     answer = replica.ask(QUOKKA_QUESTION)
-    assert not any(c.source == "quokka.txt" for c in answer.citations) and "12,400" not in answer.text
+    assert not any(c.source == "quokka.txt" for c in answer.citations) and "13,900" not in answer.text
     assert "quokka.txt" not in {a.source for a in replica.articles()}
 
 
