@@ -19,6 +19,11 @@ generation is saved beside the manifest (`rag.index.keyword_files`).
 One article met in two forms (a feed item and a saved page with the same URL, or a URL twice in a
 dump) is one document: within its own source a later copy changes nothing; from another
 source, the form with more text replaces the one held (a saved page beats the feed's summary).
+
+With a Chroma server the BM25 index is also published there for every replica
+(`rag.index.published`). Replicas answer from the published generation, so with a server the old
+versions of changed files are deleted only after the run has published (their intent rows stay
+until then, so a killed run's sweep still deletes them).
 """
 
 from __future__ import annotations
@@ -47,8 +52,9 @@ from rag.core.settings import Settings
 from rag.core.text import sentence_spans
 from rag.embed.choose import get_embedder
 from rag.index.keyword import keyword_text, tokenize
-from rag.index.keyword_files import chunk_row, open_snapshot
+from rag.index.keyword_files import chunk_row
 from rag.index.manifest import Commit, FileRecord, Manifest
+from rag.index.published import claim, publish_generation
 from rag.index.sentence_vectors import pack
 from rag.index.store import ChunkStore
 
@@ -138,6 +144,7 @@ def ingest(
     manifest = Manifest(settings.manifest_path)
     store = ChunkStore(settings)
     try:
+        claim(manifest, store)  # a Chroma server holds one ingester's index
         _sweep_interrupted(manifest, store)
         embedder = embedder or get_embedder(settings)
         stats_before = _embed_stats(embedder)
@@ -145,7 +152,8 @@ def ingest(
         committed = {path: r.sha for path, r in records.items()}
         held = {path: (r.root, r.chunks) for path, r in records.items()}  # who holds each key, and how much
         del records  # of a 100k-article dump they are tens of MB, not needed past here
-        writer = _BatchWriter(manifest, store, embedder, report, committed, settings.ingest_batch_chunks)
+        writer = _BatchWriter(manifest, store, embedder, report, committed, settings.ingest_batch_chunks,
+                              keep_replaced=store.on_server)
         chunker = Chunker(chunking)
         fingerprint = _fingerprint(chunking, embedder)
         folders: dict[str, set[str]] = {str(Path(n).absolute()): set() for n in names if Path(n).is_dir()}
@@ -160,8 +168,9 @@ def ingest(
         for root, present in folders.items():
             report.removed += _remove_missing(root, present, manifest, store)
         keyword_started = time.perf_counter()
-        open_snapshot(manifest, store)  # the keyword index of this generation, saved for readers
+        publish_generation(manifest, store)  # the keyword index of this generation, saved for readers
         report.keyword_seconds = time.perf_counter() - keyword_started
+        writer.delete_replaced()
         pieces, seconds = _embed_stats(embedder)
         report.word_pieces, report.embed_seconds = pieces - stats_before[0], seconds - stats_before[1]
     finally:
@@ -256,9 +265,10 @@ class _BatchWriter:
     """Embeds and writes the chunks of many files at once, committing them as one manifest batch."""
 
     def __init__(self, manifest: Manifest, store: ChunkWriter, embedder: Embedder, report: IngestReport,
-                 committed: dict[str, str], batch_chunks: int):
+                 committed: dict[str, str], batch_chunks: int, keep_replaced: bool = False):
         self.manifest, self.store, self.embedder, self.report = manifest, store, embedder, report
-        self.committed, self.batch_chunks = committed, batch_chunks
+        self.committed, self.batch_chunks, self.keep_replaced = committed, batch_chunks, keep_replaced
+        self.replaced: list[tuple[str, str]] = []  # (path, new sha) whose old versions wait for `delete_replaced`
         self.pending: list[_Parsed] = []
         self.pending_chunks = 0
         self.first = True
@@ -287,17 +297,31 @@ class _BatchWriter:
         vectors, sentences = self._embed(nodes, [s for p in batch for s in p.sentence_spans])
         self.manifest.begin([(p.path, p.sha) for p in batch])
         with self._timing_writes():
-            self.store.add([n.node_id for n in nodes], vectors, [n.text for n in nodes], [n.metadata for n in nodes])
+            self.store.add([n.node_id for n in nodes], vectors, [n.text for n in nodes], [n.metadata for n in nodes],
+                           sentences)
         by_chunk = dict(zip((n.node_id for n in nodes), sentences))
         self.manifest.commit([_commit(p, by_chunk) for p in batch], keep_pending=True)
-        with self._timing_writes():
-            self.store.delete_older([(p.path, p.sha) for p in batch if p.path in self.committed])
-        self.manifest.clear_pending([p.path for p in batch])
+        replaced = [(p.path, p.sha) for p in batch if p.path in self.committed]
+        if self.keep_replaced:
+            self.replaced += replaced
+            self.manifest.clear_pending([p.path for p in batch if p.path not in self.committed])
+        else:
+            with self._timing_writes():
+                self.store.delete_older(replaced)
+            self.manifest.clear_pending([p.path for p in batch])
         for p in batch:
             self.committed[p.path] = p.sha
             self.report.files += 1
             self.report.articles += len(p.articles)
             self.report.chunks += len(p.nodes)
+
+    def delete_replaced(self) -> None:
+        """Delete the old versions kept back by `keep_replaced`, then their intent rows."""
+        if self.replaced:
+            with self._timing_writes():
+                self.store.delete_older(self.replaced)
+            self.manifest.clear_pending([path for path, _ in self.replaced])
+            self.replaced = []
 
     def _embed(self, nodes: list[TextNode],
                spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[tuple[bytes, bytes] | None]]:

@@ -43,7 +43,7 @@ from rag.generate.messages import (
     stream_answer,
 )
 from rag.generate.queue import ModelBusyError, ModelQueue
-from rag.index.manifest import Manifest
+from rag.index.committed import CommittedIndex, open_committed
 from rag.index.store import ChunkStore
 from rag.language import entities
 from rag.query.answer_type import wanted_labels
@@ -63,7 +63,8 @@ DROPPED_SHORT = "The model's short answer was left out: no sentence of the artic
 class Rag:
     """Answers questions from one index. Build once and reuse: it holds the models and indexes.
 
-    The parts are the settings, an embedder, the chunk store, the manifest, the hybrid retriever
+    The parts are the settings, an embedder, the chunk store, the committed index (the manifest's,
+    or the Chroma server's), the hybrid retriever
     and (when configured) a model server; the costly ones (embedder, model client, Chroma) are
     made on first use, so constructing a `Rag` is instant.
 
@@ -103,13 +104,14 @@ class Rag:
         return ChunkStore(self.settings)
 
     @cached_property
-    def manifest(self) -> Manifest:
-        return Manifest(self.settings.manifest_path)
+    def committed(self) -> CommittedIndex:
+        """The keyword index, sentence vectors and article list: beside the manifest, or from the Chroma server."""
+        return open_committed(self.settings, self.store)
 
     @cached_property
     def retriever(self) -> HybridRetriever:
         with self._init_lock:
-            return HybridRetriever(self.store, self.manifest, self.embedder, self.retrieval_config)
+            return HybridRetriever(self.store, self.committed, self.embedder, self.retrieval_config)
 
     @cached_property
     def answer_mode(self) -> LlmName:
@@ -202,7 +204,8 @@ class Rag:
         if answer is None:
             answer = self._extract(asked, window, timings)
             yield TextDelta(answer.text)
-        answer.notice = _join(self.llm_problem if options.use_llm else "", notice, answer.notice)
+        model_problem = self.llm_problem if options.use_llm else ""
+        answer.notice = _join(model_problem, notice, answer.notice, self.committed.notice())
         timings["total"] = _ms(started)
         answer.timings_ms = timings
         yield answer
@@ -232,7 +235,7 @@ class Rag:
 
     def articles(self) -> list[ArticleInfo]:
         """Every ingested article, newest first."""
-        return [ArticleInfo(*row) for row in self.manifest.articles()]
+        return [ArticleInfo(*row) for row in self.committed.articles()]
 
     def article_passages(self, article_id: str) -> list[Passage]:
         """An article's committed chunks in reading order, for the side panel."""
@@ -271,7 +274,7 @@ class Rag:
         q_vec = np.asarray(self.retriever.embed_query(question), dtype=np.float32)
         cfg = self.extractive_config
         reading = whole_articles_first(self.retriever, passages, cfg.read_articles, cfg.read_chunks)
-        cands = extractive.candidates(reading, self.manifest.sentences([p.chunk_id for p in reading]))
+        cands = extractive.candidates(reading, self.committed.sentences([p.chunk_id for p in reading]))
         extractive.score(cands, q, q_vec, self.embedder, cfg, window)
         labels = wanted_labels(q)
         extractive.read_types(cands, q, labels, cfg)

@@ -20,6 +20,7 @@ import Stemmer
 
 from ingest.pipeline import ingest_path
 from rag.core.settings import Settings
+from rag.index.committed import LocalIndex
 from rag.index.keyword import KeywordIndex, keyword_text, normalise, tokenize
 from rag.index.keyword_files import article_starts, article_tokens, keyword_root, open_snapshot
 from rag.index.manifest import Manifest
@@ -47,6 +48,11 @@ def corpus(tmp_path: Path) -> Path:
 def _searches(snapshot: Any) -> dict[str, list[tuple[str, float]]]:
     return {q: [(str(snapshot.chunk_ids[p]), round(s, 4)) for p, s in snapshot.keyword.search(q, 10)]
             for q in QUERIES}
+
+
+def _retriever(store: CountingStore, settings: Settings, sample_rag: Any) -> HybridRetriever:
+    """A retriever of a new process: its own manifest connection, reading through `store`."""
+    return HybridRetriever(store, LocalIndex(Manifest(settings.manifest_path), store), sample_rag.embedder)
 
 
 def _snapshot(settings: Settings) -> Any:
@@ -89,7 +95,7 @@ def test_saved_index_survives_restart_follows_ingest_and_removal(tmp_path: Path,
     real_build = KeywordIndex.build.__func__  # type: ignore[attr-defined]
     monkeypatch.setattr(KeywordIndex, "build", classmethod(lambda cls, rows: builds.append(1) or real_build(cls, rows)))
     store = CountingStore(settings)
-    restarted = HybridRetriever(store, Manifest(settings.manifest_path), sample_rag.embedder)
+    restarted = _retriever(store, settings, sample_rag)
     assert restarted.retrieve(QUERIES[0], k=5)
     assert builds == [] and store.all_chunk_calls == 0  # loaded from disk, nothing pulled from Chroma
 
@@ -129,12 +135,12 @@ def test_an_index_without_keyword_rows_gets_them_on_first_open(tmp_path: Path, c
     shutil.rmtree(settings.index_dir / "keyword")
 
     store = CountingStore(settings)
-    retriever = HybridRetriever(store, Manifest(settings.manifest_path), sample_rag.embedder)
+    retriever = _retriever(store, settings, sample_rag)
     assert retriever.retrieve(QUERIES[0], k=5)
     assert store.all_chunk_calls >= 1  # the one-time backfill reads the old chunks from Chroma
     assert _searches(_snapshot(settings)) == before
     calls = store.all_chunk_calls
-    HybridRetriever(store, Manifest(settings.manifest_path), sample_rag.embedder).retrieve(QUERIES[1], k=5)
+    _retriever(store, settings, sample_rag).retrieve(QUERIES[1], k=5)
     assert store.all_chunk_calls == calls  # once only
 
 
@@ -143,7 +149,7 @@ def test_retrieval_reads_texts_of_its_hits_only(tmp_path: Path, corpus: Path, sa
     ingest_path(corpus, settings, embedder=sample_rag.embedder, progress=False)
     total = ChunkStore(settings).count()
     store = CountingStore(settings)
-    retriever = HybridRetriever(store, Manifest(settings.manifest_path), sample_rag.embedder)
+    retriever = _retriever(store, settings, sample_rag)
     candidates = retriever.config.candidates
     for question in QUERIES:
         store.fetched_ids, store.queried = [], 0

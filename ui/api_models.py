@@ -131,10 +131,13 @@ class IndexHealth(BaseModel):
     articles: int
     chunks: int
     error: str = ""
+    generation: int | None = Field(default=None, description="the index generation answers come from")
+    published: int | None = Field(default=None, description="with a Chroma server: the generation it publishes")
+    problem: str = Field(default="", description="how this process disagrees with the index it reads")
 
 
 class HealthResponse(BaseModel):
-    status: Literal["ok", "empty", "unavailable"]
+    status: Literal["ok", "empty", "degraded", "unavailable"]
     index: IndexHealth
     mode: str = Field(description="answer mode: extractive, or the model and its server")
     models: list[str] = Field(description="model ids /v1/chat/completions accepts")

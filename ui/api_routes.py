@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 from fastapi import APIRouter, File, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -149,12 +149,16 @@ class _Limited:
 
 
 def _health(rag: Rag) -> HealthResponse:
+    """With a Chroma server, also whether this process answers from the index the server publishes
+    (`rag.index.committed`): a newer one is loaded by this check, a lost one is an error."""
     try:
+        state = rag.committed.check()
         chunks = rag.store.count()
         articles = len(rag.articles())
     except RagError as exc:
         index = IndexHealth(reachable=False, articles=0, chunks=0, error=str(exc))
         return HealthResponse(status="unavailable", index=index, mode=rag.mode_label(), models=model_ids(rag))
-    status = "ok" if chunks else "empty"
-    index = IndexHealth(reachable=True, articles=articles, chunks=chunks)
+    status: Literal["ok", "empty", "degraded"] = "degraded" if state.problem else "ok" if chunks else "empty"
+    index = IndexHealth(reachable=True, articles=articles, chunks=chunks, generation=state.generation,
+                        published=state.published, problem=state.problem)
     return HealthResponse(status=status, index=index, mode=rag.mode_label(), models=model_ids(rag))

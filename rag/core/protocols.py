@@ -36,8 +36,8 @@ class SpanEmbedder(Protocol):
 class ChunkWriter(Protocol):
     """The writes ingest makes: add chunks with their vectors, delete old or partial versions."""
 
-    def add(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str],
-            metas: Sequence[dict[str, Any]]) -> None: ...
+    def add(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: Sequence[dict[str, Any]],
+            sentences: Sequence[tuple[bytes, bytes] | None] | None = None) -> None: ...
 
     def delete_file(self, path: str, except_sha: str | None = None) -> None: ...
 

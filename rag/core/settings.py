@@ -35,6 +35,9 @@ class Settings(BaseSettings):
 
     index_dir: Path = Field(default=Path(".rag"), description="Chroma index and ingest manifest")
     chroma_url: str | None = Field(default=None, description="use a Chroma server, e.g. http://127.0.0.1:8000")
+    replica_refresh_s: float = Field(
+        default=2.0, ge=0, description="with a Chroma server: how often a question looks there for a newer index"
+    )
     collection: str = "news"
     top_k: int = Field(default=5, ge=1, le=50)
     llm_model: str | None = None
@@ -73,6 +76,11 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.index_dir / "chroma"
+
+    @property
+    def published_cache(self) -> Path:
+        """Where a process on a Chroma server keeps the keyword index it downloaded from it."""
+        return self.index_dir / "published"
 
     @property
     def feedback_path(self) -> Path:

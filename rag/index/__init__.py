@@ -1,1 +1,1 @@
-"""Where chunks live: the Chroma store, the ingest manifest, the keyword index, the reader's sentence vectors."""
+"""Where chunks live: the Chroma store, the manifest, the keyword index, sentence vectors, what replicas read."""

@@ -14,8 +14,9 @@ The same folder holds a second BM25 over whole articles (`rag.retrieval.ranking`
 score), built from the same token rows: an article's chunks are contiguous in position order, so
 each article is one span of rows.
 
-Where it lives with a Chroma server (`RAG_CHROMA_URL`): beside the manifest in `RAG_INDEX_DIR`,
-which replicas already share, since the manifest is what decides which chunks are committed.
+With a Chroma server (`RAG_CHROMA_URL`) the ingester saves it here too, then publishes the same
+folder to the server (`rag.index.published`); every process reading that server downloads the
+folder into its own `RAG_INDEX_DIR` and maps it from there (`rag.index.committed.ServerIndex`).
 
 Indexes made before token rows existed get them on first open: their committed chunks are read
 from Chroma once, tokenised and written to the manifest (`backfill`).
@@ -79,17 +80,33 @@ def keyword_root(manifest: Manifest) -> Path:
     return manifest.path.parent / KEYWORD_DIR
 
 
+def generation_folder(root: Path, generation: int) -> Path:
+    return root / f"gen-{generation}"
+
+
 def open_snapshot(manifest: Manifest, source: ChunkSource | None = None) -> KeywordSnapshot:
     """The current generation's snapshot: loaded if saved, else built from token rows and saved."""
     generation = manifest.generation()
-    folder = keyword_root(manifest) / f"gen-{generation}"
+    try:
+        loaded = load_folder(generation_folder(keyword_root(manifest), generation), generation)
+    except OSError:  # pruned under us by a newer save: build our own
+        loaded = None
+    return loaded if loaded is not None else save_current(manifest, source)
+
+
+def load_folder(folder: Path, generation: int) -> KeywordSnapshot | None:
+    """A saved folder, memory-mapped; None when it is missing or of an older layout."""
     saved = _description(folder)
-    if saved is not None and saved["layout"] == LAYOUT:
-        try:
-            return _load(folder, generation, saved["fields"])
-        except OSError:  # pruned under us by a newer save: build our own
-            pass
-    return save_current(manifest, source)
+    if saved is None or saved["layout"] != LAYOUT:
+        return None
+    return _load(folder, generation, saved["fields"])
+
+
+def empty_snapshot() -> KeywordSnapshot:
+    """The snapshot of an index with nothing committed."""
+    nothing = np.zeros(0, dtype=str)
+    return KeywordSnapshot(0, nothing, {name: nothing for name in ("article_id", *FIELDS)},
+                           KeywordIndex.build([]), np.zeros(0, dtype=np.int64), KeywordIndex.build([]))
 
 
 def save_current(manifest: Manifest, source: ChunkSource | None = None) -> KeywordSnapshot:
@@ -185,7 +202,7 @@ def _load(folder: Path, generation: int, names: list[str]) -> KeywordSnapshot:
 def _save(snapshot: KeywordSnapshot, root: Path) -> None:
     """Write into a temporary folder and rename it into place, so a reader never sees half of one."""
     root.mkdir(parents=True, exist_ok=True)
-    target = root / f"gen-{snapshot.generation}"
+    target = generation_folder(root, snapshot.generation)
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".gen-{snapshot.generation}."))
     try:
         snapshot.keyword.save(tmp / "bm25")
@@ -205,10 +222,11 @@ def _save(snapshot: KeywordSnapshot, root: Path) -> None:
             pass
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    _prune(root)
+    prune(root)
 
 
-def _prune(root: Path) -> None:
+def prune(root: Path) -> None:
+    """Keep the newest `KEEP_GENERATIONS` folders under `root`; drop temporary folders of killed writers."""
     saved = sorted((p for p in root.glob("gen-*") if p.name[4:].isdigit()), key=lambda p: int(p.name[4:]))
     for old in saved[:-KEEP_GENERATIONS]:
         shutil.rmtree(old, ignore_errors=True)

@@ -11,11 +11,16 @@ pulling the collection out of Chroma, and cannot disagree with what is committed
 batch of files per transaction (`begin`, `commit` and `clear_pending` take many files at once).
 Beside it, in the same transaction, go the chunk's sentence spans and vectors for the extractive
 reader (`rag.index.sentence_vectors`), when the embedder made them.
+
+With a Chroma server the manifest stays on the ingesting machine: it is that machine's
+bookkeeping, and what replicas need of it is published to the server (`rag.index.published`),
+under a random id the manifest keeps (`ingester_id`).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -111,6 +116,14 @@ class Manifest:
         """Process id of the last commit, so a reader can tell another process's ingest from its own."""
         return int(self._db.execute("SELECT value FROM meta WHERE key='writer_pid'").fetchone()[0])
 
+    def ingester_id(self) -> str:
+        """This manifest's random id, made on first use: a Chroma server's published index names the
+        ingester it came from."""
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('ingester', ?)", (secrets.randbits(62),))
+        value = int(self._db.execute("SELECT value FROM meta WHERE key='ingester'").fetchone()[0])
+        return f"{value:016x}"
+
     def files(self, root: str | None = None) -> dict[str, FileRecord]:
         if root is None:
             rows = self._db.execute("SELECT * FROM files").fetchall()
@@ -197,6 +210,34 @@ class Manifest:
             ).fetchall()
             found.update((cid, unpack(spans, vectors)) for cid, spans, vectors in rows)
         return found
+
+    def sentence_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0])
+
+    def sentence_ids(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT chunk_id FROM sentences")}
+
+    def packed_sentences(self, chunk_ids: Sequence[str]) -> list[tuple[str, str, str, bytes, bytes]]:
+        """(chunk_id, path, file sha, spans blob, vectors blob) of those chunks that have sentence rows."""
+        found: list[tuple[str, str, str, bytes, bytes]] = []
+        ids = list(dict.fromkeys(chunk_ids))
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            found += self._db.execute(
+                "SELECT s.chunk_id, s.path, f.sha, s.spans, s.vectors FROM sentences s JOIN files f USING (path) "
+                f"WHERE s.chunk_id IN ({','.join('?' * len(part))})", part
+            ).fetchall()
+        return found
+
+    def published_rows(self) -> tuple[int, list[tuple[str, str, str, str, str, str, int]], set[str]]:
+        """(generation, `articles()`, chunk ids with sentence rows), read in one transaction so all
+        three describe the generation returned."""
+        with self._transaction() as db:
+            db.execute("BEGIN")
+            generation = int(db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+            articles = self.articles()
+            with_sentences = self.sentence_ids()
+        return generation, articles, with_sentences
 
     # --- the keyword rows ----------------------------------------------------------------------
     def keyword_rows(self) -> tuple[int, list[tuple[str, str, str]], list[tuple[str, str, str, str]]]:

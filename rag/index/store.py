@@ -3,10 +3,16 @@
 Both ingest (writes) and retrieval (reads) go through `ChunkStore`, so the metadata keys and the
 distance metric are defined once. Embeddings are always computed by us and passed in; Chroma's
 own default embedding function (which would download a model) is never used.
+
+With a server, the server is the one thing replicas share, so two more collections live beside
+the chunks: `<collection>-sentences`, the reader's sentence vectors (kept in the manifest on one
+machine), written and deleted with their chunks under the same path and version; and
+`<collection>-published`, the keyword index the ingester publishes (`rag.index.published`).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,6 +23,7 @@ import numpy as np
 from rag.core.errors import ConfigError, IndexMissingError, IndexUnavailableError
 from rag.core.settings import Settings
 from rag.core.types import StoredChunk
+from rag.index.sentence_vectors import ChunkSentences, unpack
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -30,6 +37,7 @@ CHUNK_FIELDS = ("path", "file_sha", "article_id", "title", "outlet", "date", "by
 # (docs/perf/README.md). Indexes written
 # before this keep their text in the document; reads take either.
 TEXT_KEY = "text"
+SENTENCES_SUFFIX, PUBLISHED_SUFFIX = "-sentences", "-published"
 
 
 def stored_chunk(chunk_id: str, document: str | None, meta: Any) -> StoredChunk:
@@ -47,6 +55,12 @@ def _included(field: list[T] | None) -> list[T]:
     if field is None:
         raise ValueError("Chroma returned a result without a field it was asked to include")
     return field
+
+
+def _is_missing_collection(exc: Exception) -> bool:
+    from chromadb.errors import NotFoundError
+
+    return isinstance(exc, NotFoundError)
 
 
 def _is_connection_error(exc: Exception) -> bool:
@@ -74,36 +88,64 @@ def _client(settings: Settings) -> Any:
     )
 
 
+def no_vectors(n: int) -> np.ndarray:
+    """Embeddings for records of the side collections, which are fetched by id, never searched."""
+    return np.zeros((n, 1), dtype=np.float32)
+
+
+def _sentence_meta(path: str, sha: str, spans: bytes, vectors: bytes) -> dict[str, Any]:
+    return {"path": path, "file_sha": sha, "spans": base64.b64encode(spans).decode(),
+            "vectors": base64.b64encode(vectors).decode()}
+
+
 class ChunkStore:
     """Chunks with embeddings and flat metadata, in one Chroma collection (cosine distance)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._collection: Collection | None = None
+        self._client: Any = None
+        self._collections: dict[str, Collection] = {}
         self._batch_limit = 0
 
     @property
     def collection(self) -> Collection:
-        if self._collection is None:
+        return self._named(self.settings.collection, {"hnsw": {"space": "cosine"}})
+
+    @property
+    def on_server(self) -> bool:
+        return bool(self.settings.chroma_url)
+
+    def companion(self, suffix: str) -> Collection:
+        """A side collection on the same server (`SENTENCES_SUFFIX`, `PUBLISHED_SUFFIX`)."""
+        return self._named(self.settings.collection + suffix)
+
+    def _named(self, name: str, configuration: dict[str, Any] | None = None) -> Collection:
+        found = self._collections.get(name)
+        if found is None:
             with self.reachable():
-                client = _client(self.settings)
-                self._batch_limit = int(client.get_max_batch_size())
-                self._collection = client.get_or_create_collection(
-                    self.settings.collection,
-                    configuration={"hnsw": {"space": "cosine"}},
-                    embedding_function=None,
+                if self._client is None:
+                    self._client = _client(self.settings)
+                    self._batch_limit = int(self._client.get_max_batch_size())
+                found = self._collections[name] = self._client.get_or_create_collection(
+                    name, configuration=configuration, embedding_function=None
                 )
-        return self._collection
+        return found
 
     @contextmanager
     def reachable(self) -> Iterator[None]:
-        """A Chroma server that is down becomes a `RagError` naming it; the next call reconnects."""
+        """A Chroma server that is down, or lost its collections, becomes a `RagError` naming it;
+        the next call reconnects."""
         try:
             yield
         except Exception as exc:  # chromadb raises ValueError / httpx errors for a dead server
-            if not self.settings.chroma_url or not _is_connection_error(exc):
+            if not self.on_server or not (_is_connection_error(exc) or _is_missing_collection(exc)):
                 raise
             self.reconnect()
+            if _is_missing_collection(exc):
+                raise IndexMissingError(
+                    f"The Chroma server at {self.settings.chroma_url} no longer has the collections this process "
+                    "was reading: it was wiped or reset. Re-run `rag ingest` on the ingesting machine."
+                ) from exc
             raise IndexUnavailableError(
                 f"The Chroma server at {self.settings.chroma_url} is not answering ({type(exc).__name__}); "
                 "check that `chroma run` is up, or unset RAG_CHROMA_URL to use the on-disk index."
@@ -111,7 +153,8 @@ class ChunkStore:
 
     def reconnect(self) -> None:
         """Forget the client, e.g. after a Chroma server restart dropped the connection."""
-        self._collection = None
+        self._client = None
+        self._collections.clear()
 
     def refresh(self) -> None:
         """See what another process wrote. chromadb keeps one in-memory copy of an on-disk index
@@ -128,9 +171,11 @@ class ChunkStore:
             return self.collection.count()
 
     def add(
-        self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: Sequence[dict[str, Any]]
+        self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: Sequence[dict[str, Any]],
+        sentences: Sequence[tuple[bytes, bytes] | None] | None = None,
     ) -> None:
-        """Write chunks with their vectors, as few calls as Chroma's batch limit allows.
+        """Write chunks with their vectors, as few calls as Chroma's batch limit allows; on a
+        server, also their packed sentence vectors (`sentence_vectors.pack`, None for a chunk without).
 
         Written directly, not through llama-index's adapter, which would store each node again as
         JSON in its metadata (twice the bytes, and a second serialisation per chunk).
@@ -147,33 +192,79 @@ class ChunkStore:
                         for m, text in zip(metas[i : i + step], texts[i : i + step])
                     ],
                 )
+        if self.on_server and sentences is not None:
+            self.add_sentences([(cid, str(m.get("path", "")), str(m.get("file_sha", "")), *packed)
+                                for cid, m, packed in zip(ids, metas, sentences) if packed is not None])
+
+    def add_sentences(self, rows: Sequence[tuple[str, str, str, bytes, bytes]]) -> None:
+        """(chunk_id, path, file sha, spans blob, vectors blob) into the server's sentence collection,
+        under the same path and version as their chunks so the same deletes remove them."""
+        with self.reachable():
+            collection = self.companion(SENTENCES_SUFFIX)
+            step = self._batch_limit
+            for i in range(0, len(rows), step):
+                part = rows[i : i + step]
+                collection.add(ids=[r[0] for r in part], embeddings=no_vectors(len(part)),
+                               metadatas=[_sentence_meta(*row[1:]) for row in part])
 
     def delete_file(self, path: str, except_sha: str | None = None) -> None:
         """Delete a file's chunks, optionally keeping one version of it."""
         where: dict[str, Any] = {"path": path}
         if except_sha is not None:
             where = {"$and": [{"path": path}, {"file_sha": {"$ne": except_sha}}]}
-        with self.reachable():
-            self.collection.delete(where=where)
+        self._delete(where)
 
     def delete_files(self, paths: Sequence[str]) -> None:
         """Delete every chunk of these files, in one call per few hundred files."""
-        with self.reachable():
-            for i in range(0, len(paths), 500):
-                where: Any = {"path": {"$in": list(paths[i : i + 500])}}
-                self.collection.delete(where=where)
+        for i in range(0, len(paths), 500):
+            self._delete({"path": {"$in": list(paths[i : i + 500])}})
 
     def delete_older(self, versions: Sequence[tuple[str, str]]) -> None:
         """Keep only the given (path, sha) version of each file; one call per few hundred files."""
         clauses: list[dict[str, Any]] = [{"$and": [{"path": p}, {"file_sha": {"$ne": s}}]} for p, s in versions]
-        with self.reachable():
-            for i in range(0, len(clauses), 200):
-                part = clauses[i : i + 200]
-                self.collection.delete(where=part[0] if len(part) == 1 else {"$or": part})
+        for i in range(0, len(clauses), 200):
+            part = clauses[i : i + 200]
+            self._delete(part[0] if len(part) == 1 else {"$or": part})
 
     def delete_version(self, path: str, sha: str) -> None:
+        self._delete({"$and": [{"path": path}, {"file_sha": sha}]})
+
+    def _delete(self, where: dict[str, Any]) -> None:
+        """Delete matching chunks, and on a server their sentence rows."""
         with self.reachable():
-            self.collection.delete(where={"$and": [{"path": path}, {"file_sha": sha}]})
+            self.collection.delete(where=where)
+            if self.on_server:
+                self.companion(SENTENCES_SUFFIX).delete(where=where)
+
+    def delete_sentences(self, ids: Sequence[str]) -> None:
+        """Drop sentence rows by chunk id (rows the manifest no longer has, `published._sync_sentences`)."""
+        with self.reachable():
+            for i in range(0, len(ids), 1000):
+                self.companion(SENTENCES_SUFFIX).delete(ids=list(ids[i : i + 1000]))
+
+    def sentences(self, ids: Sequence[str]) -> dict[str, ChunkSentences]:
+        """The server's sentence rows of those chunks that have one."""
+        if not ids:
+            return {}
+        with self.reachable():
+            page = self.companion(SENTENCES_SUFFIX).get(ids=list(dict.fromkeys(ids)), include=["metadatas"])
+        return {cid: unpack(base64.b64decode(str(m["spans"])), base64.b64decode(str(m["vectors"])))
+                for cid, m in zip(page["ids"], _included(page["metadatas"]))}
+
+    def sentence_count(self) -> int:
+        with self.reachable():
+            return self.companion(SENTENCES_SUFFIX).count()
+
+    def sentence_ids(self, batch: int = 5000) -> set[str]:
+        """Every chunk id with a sentence row on the server, paged."""
+        found: set[str] = set()
+        with self.reachable():
+            collection = self.companion(SENTENCES_SUFFIX)
+            while True:
+                page = collection.get(include=[], limit=batch, offset=len(found))
+                found.update(page["ids"])
+                if len(page["ids"]) < batch:
+                    return found
 
     def get(self, ids: Sequence[str]) -> list[StoredChunk]:
         """These chunks' texts and metadata (those still stored), in the order asked for."""

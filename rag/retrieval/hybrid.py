@@ -9,14 +9,14 @@ outlets) collapse into one hit that keeps every source. Given the day a question
 
 Nothing here holds the collection: the keyword side (BM25 over chunks and over whole articles,
 chunk ids and filter fields by position) is the generation's saved, memory-mapped snapshot
-(`rag.index.keyword_files`), dense hits come from Chroma with their texts, and the texts of
-keyword-only hits are fetched by id.
+(`rag.index.keyword_files`), read through `rag.index.committed` (beside the manifest on one
+machine, as published to a Chroma server otherwise), dense hits come from Chroma with their
+texts, and the texts of keyword-only hits are fetched by id.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,9 +25,9 @@ import numpy as np
 
 from rag.core.protocols import ChunkReader, Embedder
 from rag.core.types import Passage, SearchFilter, SourceRef, StoredChunk
+from rag.index.committed import CommittedIndex
 from rag.index.keyword import KeywordIndex
-from rag.index.keyword_files import open_snapshot
-from rag.index.manifest import Manifest
+from rag.index.keyword_files import KeywordSnapshot
 from rag.query.timeframe import preferred_window
 from rag.retrieval.dedupe import containment, shingles
 from rag.retrieval.ranking import article_scores, by_article, with_time_prior
@@ -56,9 +56,9 @@ class RetrievalConfig:
 
 @dataclass
 class Snapshot:
-    """One manifest generation's committed chunks: ids and filter fields by position, and BM25."""
+    """One generation's committed chunks: ids and filter fields by position, and BM25."""
 
-    generation: int
+    saved: KeywordSnapshot  # what it was made from
     chunk_ids: np.ndarray
     position: dict[str, int]
     keyword: KeywordIndex
@@ -74,9 +74,9 @@ class Snapshot:
 
 
 class HybridRetriever:
-    def __init__(self, store: ChunkReader, manifest: Manifest, embedder: Embedder,
+    def __init__(self, store: ChunkReader, committed: CommittedIndex, embedder: Embedder,
                  config: RetrievalConfig = RetrievalConfig()) -> None:
-        self.store, self.manifest, self.embedder, self.config = store, manifest, embedder, config
+        self.store, self.committed, self.embedder, self.config = store, committed, embedder, config
         self._snapshot: Snapshot | None = None
         self.embed_query = functools.lru_cache(maxsize=512)(self._embed_query)
 
@@ -85,20 +85,10 @@ class HybridRetriever:
 
     def snapshot(self) -> Snapshot:
         """Current committed chunks; rebuilt only when an ingest has committed something new."""
-        generation = self.manifest.generation()
-        if self._snapshot is None or self._snapshot.generation != generation:
-            if self._snapshot is not None and self.manifest.last_writer() != os.getpid():
-                self.store.refresh()  # another process ingested: reload Chroma's view of the disk
-            self._snapshot = self._build_snapshot(generation)
+        saved = self.committed.keyword_snapshot()
+        if self._snapshot is None or self._snapshot.saved is not saved:
+            self._snapshot = _positions(saved)
         return self._snapshot
-
-    def _build_snapshot(self, generation: int) -> Snapshot:
-        saved = open_snapshot(self.manifest, self.store)
-        position = {cid: i for i, cid in enumerate(saved.chunk_ids.tolist())}
-        spans = [saved.article_span(i) for i in range(len(saved.article_starts))]
-        articles = [str(saved.fields["article_id"][start]) for start, _ in spans]
-        return Snapshot(saved.generation, saved.chunk_ids, position, saved.keyword, saved.fields, articles,
-                        saved.article_starts, dict(zip(articles, spans)), saved.article_keyword)
 
     def article_chunks(self, article_id: str, limit: int | None = None) -> list[StoredChunk]:
         """An article's committed chunks in reading order (the first `limit`), fetched by id."""
@@ -225,6 +215,14 @@ class HybridRetriever:
                 ranks.setdefault(pos, [None, None])[which] = rank
         best = sorted(scores, key=scores.__getitem__, reverse=True)
         return [(pos, scores[pos], (ranks[pos][0], ranks[pos][1])) for pos in best]
+
+
+def _positions(saved: KeywordSnapshot) -> Snapshot:
+    position = {cid: i for i, cid in enumerate(saved.chunk_ids.tolist())}
+    spans = [saved.article_span(i) for i in range(len(saved.article_starts))]
+    articles = [str(saved.fields["article_id"][start]) for start, _ in spans]
+    return Snapshot(saved, saved.chunk_ids, position, saved.keyword, saved.fields, articles,
+                    saved.article_starts, dict(zip(articles, spans)), saved.article_keyword)
 
 
 def _filter_mask(snap: Snapshot, filters: SearchFilter | None) -> np.ndarray:
