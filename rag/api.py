@@ -33,7 +33,7 @@ from rag.evidence.refusal import (
 )
 from rag.generate.client import ChatModel, build_llm, describe_llm, stream_chat
 from rag.generate.local_model import llm_mode, local_model_name
-from rag.generate.local_server import ensure_local_server, local_settings
+from rag.generate.local_server import LocalServer, local_server, local_settings
 from rag.generate.messages import (
     CHOICE_MAX_TOKENS,
     answer_line_text,
@@ -128,10 +128,15 @@ class Rag:
         if self.answer_mode == "openai":
             return build_llm(self.settings)
         try:
-            return build_llm(local_settings(self.settings, ensure_local_server(self.settings)))
+            return build_llm(local_settings(self.settings, self.local_server.ensure()))
         except (ModelFileError, LLMUnavailableError) as exc:
             self.llm_problem = f"The local model could not start ({exc}); answers are extractive."
             return None
+
+    @cached_property
+    def local_server(self) -> LocalServer:
+        """The managed llama.cpp server of `RAG_LLM=local` (not started until `llm` is first used)."""
+        return local_server(self.settings)
 
     @cached_property
     def model_queue(self) -> ModelQueue:
@@ -196,6 +201,8 @@ class Rag:
         if llm is not None and passages:
             try:
                 with self.model_queue.turn() if self.answer_mode == "local" else nullcontext():
+                    if self.answer_mode == "local":  # restarted after a crash, it may still be loading
+                        self.local_server.ready(self.settings.llm_timeout_s)
                     answer = yield from self._generate(llm, asked, window, options.sampling(), timings)
             except ModelBusyError as exc:
                 notice = _join(notice, f"The model is busy ({exc}); {FELL_BACK}")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from rag.api import Rag
 from rag.core.settings import load_settings
 from rag.core.types import Answer, TextDelta
+from rag.generate.messages import answer_line_text, read_choice
 
 DELEGATION = "Who led the U.S. delegation to Beijing?"
 
@@ -91,3 +94,19 @@ def test_a_short_answer_is_recited_to_the_sentence_that_states_it(sample_index, 
     answer = rag.ask(DELEGATION)
     assert answer.short_answer == "Jen Daskal" and "Daskal" in answer.citations[0].quote
     assert stating != other
+
+
+@pytest.mark.parametrize(("reply", "short", "numbers", "shown"), [
+    ("Answer: $4 million\nSentences: 2", "$4 million", (2,), "$4 million"),
+    ("Jen Daskal\nSentences: 1, 3", "Jen Daskal", (1, 3), "Jen Daskal"),  # the label dropped
+    ("Answer: Mexico [5]\n", "Mexico", (5,), "Mexico"),  # a marker instead of a sentences line
+    ("Answer: The corpus does not say.", "The corpus does not say.", (), "The corpus does not say."),
+])
+def test_a_choice_is_read_back_as_small_models_write_it(reply: str, short: str, numbers: tuple, shown: str) -> None:
+    choice = read_choice(reply)
+    assert (choice.short, choice.numbers) == (short, numbers)
+    assert answer_line_text(reply).strip() == shown
+
+
+def test_a_reply_still_spelling_its_label_shows_nothing_yet() -> None:
+    assert [answer_line_text(partial) for partial in ("Ans", "Answer", "Answer:", "Answer: Jen")] == ["", "", "", "Jen"]

@@ -119,6 +119,17 @@ class LocalServer:
                 self._start()
         return self.endpoint
 
+    def ready(self, timeout_s: float) -> Endpoint:
+        """The endpoint once the server answers `/health`: started if it is not running, waited
+        for while it loads (after a restart); `LLMUnavailableError` past `timeout_s`."""
+        self.ensure()
+        deadline = time.monotonic() + timeout_s
+        while not self.healthy():
+            if time.monotonic() > deadline:
+                raise LLMUnavailableError(f"local model server not ready within {timeout_s:.0f} s{self._log_hint()}")
+            time.sleep(0.25)
+        return self.endpoint
+
     def restart(self) -> Endpoint:
         """Kill the child (hung or not) and start a fresh one."""
         with self._lock:

@@ -90,10 +90,16 @@ def read_choice(reply: str) -> Choice:
 
 
 def answer_line_text(reply_so_far: str) -> str:
-    """The part of a streaming reply a reader may see already: the short answer, without its label."""
+    """The part of a streaming reply a reader may see already: the short answer, without its
+    label. A reply still spelling the label out shows nothing yet; one without a label (small
+    models drop it) shows its first line, as `read_choice` reads it."""
     first = reply_so_far.split("\n", 1)[0]
     found = _ANSWER_LINE.match(first)
-    return _MARKERS.sub("", found.group(1) if found else "")
+    if found:
+        return _MARKERS.sub("", found.group(1))
+    if "answer:".startswith(first.strip().lower()) or _SENTENCES_LINE.match(first):
+        return ""
+    return _MARKERS.sub("", first)
 
 
 def _clipped(text: str, most: int) -> str:
