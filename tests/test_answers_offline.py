@@ -73,3 +73,11 @@ def test_unknown_markers_are_dropped_and_known_ones_renumbered() -> None:
     assert text == "Second [1]. Third and first [2][3]. Bogus."
     assert [c.chunk_id for c in cites] == ["c1", "c2", "c0"]
     assert [c.number for c in cites] == [1, 2, 3]
+
+
+def test_a_filter_that_no_article_passes_retrieves_nothing(sample_rag) -> None:
+    from rag.core.types import SearchFilter
+
+    nothing = SearchFilter(date_from="1990-01-01", date_to="1990-12-31")  # no sample article is that old
+    assert sample_rag.retrieve(DELEGATION, 5, filters=nothing) == []
+    assert sample_rag.ask(DELEGATION, filters=nothing).abstained

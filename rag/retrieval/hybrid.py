@@ -188,7 +188,7 @@ class HybridRetriever:
                found: dict[int, StoredChunk]) -> list[tuple[int, float]]:
         """(chunk position, cosine) for the nearest committed chunks that pass the filter; their
         chunks go into `found`."""
-        if not snap.size:
+        if not snap.size or not allowed.any():  # a filter nothing passes: Chroma refuses an empty `$in`
             return []
         hits = self.store.query(
             list(self.embed_query(question)),
