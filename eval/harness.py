@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--mode", choices=("both", "extractive", "llm"), default="both",
                         help="answer modes scored side by side (both: extractive, and the model if configured)")
     parser.add_argument("--source", type=Path, help="--set realtimeqa: local copy of realtimeqa/realtimeqa_public")
+    parser.add_argument("--half", choices=("tune", "test"), help="--set realtimeqa: only this half")
     parser.add_argument("--per-half", type=int, default=0, metavar="N",
                         help="--set realtimeqa: only the first N questions of each half")
     parser.add_argument("--date-in-question", action="store_true",

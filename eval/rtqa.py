@@ -143,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
     gold = prepare(args.source, load_settings().index_dir)
     rag, mode = build_rag(gold)
     items = [with_date(i) for i in gold.items] if args.date_in_question else list(gold.items)
+    if args.half:
+        items = [i for i in items if i.extra.get("split") == args.half]
     if args.per_half:
         items = first_of_each_half(items, args.per_half)
     dates = question_dates(items)

@@ -110,3 +110,9 @@ def test_a_choice_is_read_back_as_small_models_write_it(reply: str, short: str, 
 
 def test_a_reply_still_spelling_its_label_shows_nothing_yet() -> None:
     assert [answer_line_text(partial) for partial in ("Ans", "Answer", "Answer:", "Answer: Jen")] == ["", "", "", "Jen"]
+
+
+def test_a_surname_short_answer_is_given_in_full(sample_index, openai_server) -> None:
+    openai_server.reply = lambda body: "Answer: Daskal\nSentences: 1"
+    answer = _rag(sample_index, openai_server).ask(DELEGATION)
+    assert answer.short_answer == "Jen Daskal" and answer.text.startswith("Jen Daskal — ")

@@ -7,6 +7,7 @@ marker gets one if some passage supports it. The caller renumbers afterwards.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from rag.answer.support import SupportConfig, answer_sentences, claim_text, supports
@@ -15,6 +16,7 @@ from rag.core.text import content_terms, numbers, split_sentences
 from rag.core.types import Citation, Passage
 from rag.evidence.refusal import says_not_covered
 from rag.generate.messages import Choice
+from rag.language.entities import person_names
 from rag.read.extractive import Candidate
 
 MIN_CLAIM_TERMS = 3
@@ -79,11 +81,22 @@ def ground_choice(choice: Choice, listed: list[Candidate], most: int = 3) -> tup
     if not short or says_not_covered(short):
         return chosen, short
     if any(states(c, short) for c in chosen):
-        return [c for c in chosen if states(c, short)], short
+        return [c for c in chosen if states(c, short)], in_full(short, listed)
     stating = next((c for c in listed if states(c, short)), None)
     if stating is not None:
-        return [stating], short
+        return [stating], in_full(short, listed)
     return chosen, ""
+
+
+def in_full(short: str, listed: list[Candidate]) -> str:
+    """A lone surname as the full name the listed sentences give it ("James" -> "LeBron James"):
+    news names a person in full once and by surname after, and a model copies the later form.
+    The most frequent full name ending with it wins; anything else stays as written."""
+    if len(short.split()) != 1 or not short[:1].isupper():
+        return short
+    text = " ".join(f"{c.passage.title}. {c.context} {c.sentence}" for c in listed)
+    full = Counter(name for name in person_names(text) if name.split()[-1].lower() == short.lower())
+    return full.most_common(1)[0][0] if full else short
 
 
 def states(cand: Candidate, short: str) -> bool:
