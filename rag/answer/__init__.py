@@ -1,1 +1,1 @@
-"""What the user is told: the answer with resolving citations, each sentence's support, and whether to refuse."""
+"""What the user is told: the answer composed with resolving citations, and each sentence's support checked."""
