@@ -103,8 +103,8 @@ def test_restart_replaces_the_process(server) -> None:  # type: ignore[no-untype
 
 
 def test_a_frozen_server_is_killed_and_restarted(settings: Settings) -> None:
-    from rag.local_model import resolve_local_model
-    from rag.model_server import LocalServer
+    from rag.generate.local_model import resolve_local_model
+    from rag.generate.local_server import LocalServer
 
     srv = LocalServer(resolve_local_model(settings), health_every_s=1.0)
     try:
