@@ -166,8 +166,8 @@ class ServerIndex:
         problems = [self.notice()]
         rows = self.store.sentence_count()
         if rows < record.sentences:
-            problems.append(f"the server holds {rows:,} sentence rows, {record.sentences:,} were published "
-                            "(an ingest running now lowers this briefly; otherwise the server lost some)")
+            problems.append(f"the server holds {rows:,} sentence rows, {record.sentences:,} were published (an "
+                            "ingest removing files lowers this until it publishes; otherwise the server lost some)")
         return IndexState(record.generation, record.generation, "; ".join(p for p in problems if p))
 
     def notice(self) -> str:
