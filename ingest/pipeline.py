@@ -59,7 +59,7 @@ from rag.index.sentence_vectors import pack
 from rag.index.store import ChunkStore
 
 # Bump when cleaning or chunking changes what a file turns into: every file is then re-ingested.
-PIPELINE_VERSION = "6"  # 6: sentence vectors for the reader
+PIPELINE_VERSION = "7"  # 7: cleaning and metadata by general signals (changed titles, outlets, dates re-ingest)
 FIRST_BATCH_CHUNKS = 64  # a small first batch starts the model while the reader fills the next ones
 
 
