@@ -25,7 +25,10 @@ QUESTION = "Who led the U.S. delegation to Beijing?"
 
 def _stdio(index_dir) -> StdioServerParameters:
     env = {"RAG_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "ANONYMIZED_TELEMETRY": "False", "RAG_NER_HELPER": "false", "PYTHONPATH": str(REPO)}
+           "ANONYMIZED_TELEMETRY": "False", "RAG_NER_HELPER": "false", "PYTHONPATH": str(REPO),
+           # The child does not inherit conftest's environment: pin the answer mode, or a machine with the
+           # local model installed answers with the model and the wording below is no longer the reader's.
+           "RAG_LLM": "extractive"}
     return StdioServerParameters(command=sys.executable, args=["-m", "ui.cli", "mcp"], env=env, cwd=str(REPO))
 
 
