@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         print("error: --set realtimeqa needs --source PATH (a local copy of realtimeqa_public)")
         return 2
     gold = prepare(args.source, load_settings().index_dir)
-    rag, mode = build_rag(gold)
+    rag, mode = build_rag(gold, args.model_threshold)
     items = [with_date(i) for i in gold.items] if args.date_in_question else list(gold.items)
     if args.half:
         items = [i for i in items if i.extra.get("split") == args.half]
@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
         print(format_table(summaries, METRICS))
     name = f"{NAME}-dated" if args.date_in_question else NAME
     meta = {**run_meta(gold, args.k, mode), "set": name, "date_in_question": args.date_in_question,
-            "halves": halves}
+            "halves": halves, "split_of": {item.id: item.extra.get("split", "") for item in items}}
     for path in write_reports(args.out, name, meta, systems):
         print(f"wrote {path}")
     return 0

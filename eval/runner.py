@@ -64,18 +64,23 @@ def modes(rag: Rag, wanted: str) -> dict[str, bool]:
     return {name: name == "llm" for name, on in chosen.items() if on}
 
 
-def build_rag(gold: GoldSet) -> tuple[Any, str]:
-    """Ingest the set's corpus into `<RAG_INDEX_DIR>/eval-<set>` and return a `Rag` over it."""
+def build_rag(gold: GoldSet, model_threshold: float | None = None) -> tuple[Any, str]:
+    """Ingest the set's corpus into `<RAG_INDEX_DIR>/eval-<set>` and return a `Rag` over it.
+    `model_threshold` replaces the refusal threshold for the model's answers: at 0 one run records
+    every answer the model would give, and the report's per-question `confidence` prices any
+    threshold afterwards (`python -m eval.threshold_sweep`)."""
     from ingest.pipeline import ingest_path
     from rag.api import Rag
     from rag.core.settings import load_settings
+    from rag.evidence.refusal import AbstainConfig
 
     settings = load_settings(index_dir=load_settings().index_dir / f"eval-{gold.name}")
     report = ingest_path(gold.corpus_dir, settings, progress=False)
     for name, reason in report.errors:
         print(f"  {name}: {reason}", file=sys.stderr)
     print(f"ingest {gold.corpus_dir} -> {settings.index_dir}: {report.summary()}")
-    rag = Rag(settings)
+    abstain = AbstainConfig() if model_threshold is None else AbstainConfig(model_threshold=model_threshold)
+    rag = Rag(settings, abstain=abstain)
     rag.warm_up()  # as a server does: loading and the NER helper's start are not question latency
     return rag, rag.mode_label()
 

@@ -7,12 +7,13 @@ out), so it is tested without an index, and the same code scores our system and 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from eval import metrics as m
 from eval.goldset import GoldItem
 from rag.core.types import Answer, Passage
+from rag.evidence.refusal import RefusalSignals, confidence
 
 METRICS = (
     ("hit@1", "hit@1"),
@@ -57,6 +58,7 @@ class QuestionScore:
     rewritten_question: str = ""
     words: int = 0  # answer length: key-fact recall is only comparable between answers of similar length
     first_text_ms: float | None = None  # when the first answer text streamed out
+    confidence: float | None = None  # the refusal score (`rag.evidence.refusal.confidence`): prices thresholds
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,7 +75,7 @@ def score_question(item: GoldItem, answer: Answer, passages: Sequence[Passage], 
         retrieval_scored=item.answerable and bool(item.supporting),
         facts_found=len(stated), facts_total=len(facts),
         facts_squashed=0 if answer.abstained else sum(m.squashed_found(f, answer.text) for f in facts),
-        first_text_ms=first_text_ms,
+        first_text_ms=first_text_ms, confidence=_confidence(answer),
         answer=answer.text, rewritten_question=answer.rewritten_question, words=len(answer.text.split()),
     )
     if not answer.abstained:
@@ -81,6 +83,13 @@ def score_question(item: GoldItem, answer: Answer, passages: Sequence[Passage], 
         score.sentence_support = m.citation_recall(answer.text, answer.citations)
         score.citation_support = m.citation_precision(answer.text, answer.citations)
     return score
+
+
+def _confidence(answer: Answer) -> float | None:
+    """The score refusal compared with its threshold; `None` when the answer carries no signals."""
+    if set(answer.signals) != {f.name for f in fields(RefusalSignals)}:
+        return None
+    return round(confidence(RefusalSignals(**answer.signals)), 4)
 
 
 def summarize(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
