@@ -174,11 +174,14 @@ class Rag:
     def ask_stream(self, question: str, history: History | None = None, *,
                    filters: SearchFilter | None = None, options: AnswerOptions | None = None,
                    on_retrieved: Callable[[list[Passage]], None] | None = None,
+                   on_queued: Callable[[int], None] | None = None,
                    as_of: date | str | None = None) -> Iterator[TextDelta | Answer]:
         """Yield zero or more `TextDelta`s, then exactly one final `Answer` (same as `ask`).
 
         `on_retrieved` is called with the passages once retrieval is done, before any text, so a
-        streaming API can report that step without changing what this stream yields.
+        streaming API can report that step without changing what this stream yields. With the
+        local model, `on_queued(n)` says how many questions are ahead in its line, and 0 when the
+        model starts on this one (`ModelQueue.turn`), so a page can show the wait.
         """
         question = self.validate(question)
         day = reference_date(as_of)
@@ -200,7 +203,7 @@ class Rag:
         answer = None
         if llm is not None and passages:
             try:
-                with self.model_queue.turn() if self.answer_mode == "local" else nullcontext():
+                with self.model_queue.turn(on_queued) if self.answer_mode == "local" else nullcontext():
                     if self.answer_mode == "local":  # restarted after a crash, it may still be loading
                         self.local_server.ready(self.settings.llm_timeout_s)
                     answer = yield from self._generate(llm, asked, window, options.sampling(), timings)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,23 @@ def test_a_server_killed_mid_answer_falls_back_then_recovers(local_rag: Rag) -> 
     assert "Daskal" in answer.text and answer.citations  # nothing lost: the extractive answer
     again = local_rag.ask(DELEGATION)  # waits for the restarted server to load, then answers
     assert again.mode == "llm" and _server_pid(local_rag) != pid, again.notice
+
+
+def test_a_second_chat_is_shown_its_place_in_the_model_line(local_rag: Rag) -> None:
+    from ui.chat import stream_turn
+
+    answering = threading.Event()
+
+    def first_chat() -> None:
+        for turns in stream_turn(local_rag, [], DELEGATION):
+            if turns[-1].status.startswith("The model is reading"):
+                answering.set()
+
+    first = threading.Thread(target=first_chat)
+    first.start()
+    assert answering.wait(120)
+    seen = [turns[-1].status for turns in stream_turn(local_rag, [], "What did the Chinese side ask the US to do?")]
+    first.join(300)
+    waits = [s for s in seen if s.startswith("Waiting for the model")]
+    assert waits and waits[0] == "Waiting for the model: 1 question ahead of yours…", seen
+    assert seen.index(waits[0]) < seen.index("The model is reading the best passages…")

@@ -60,3 +60,38 @@ def test_a_turn_that_does_not_come_in_time_gives_up() -> None:
     assert queue.waiting == 0
     release.set()
     holder.join(5)
+
+
+def test_waiters_are_served_in_order_and_told_their_position() -> None:
+    queue = ModelQueue(limit=3, wait_s=10)
+    release = threading.Event()
+    holder = _hold(queue, threading.Event(), release)
+    positions: dict[str, list[int]] = {"a": [], "b": []}
+    served: list[str] = []
+    a_done = threading.Event()
+
+    def wait(name: str) -> threading.Thread:
+        def run() -> None:
+            with queue.turn(positions[name].append):
+                served.append(name)
+                if name == "a":
+                    a_done.wait(10)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    first = wait("a")
+    time.sleep(0.2)
+    second = wait("b")
+    time.sleep(0.2)
+    assert positions == {"a": [1], "b": [2]}  # one answering, then a, then b
+    release.set()
+    time.sleep(0.2)
+    assert served == ["a"] and positions == {"a": [1, 0], "b": [2, 1]}  # b moved up behind a
+    a_done.set()
+    for thread in (holder, first, second):
+        thread.join(5)
+    assert served == ["a", "b"]
+    assert positions == {"a": [1, 0], "b": [2, 1, 0]}
+    assert queue.waiting == 0

@@ -16,7 +16,7 @@ from rag.core.settings import Settings
 from rag.core.types import Answer, ArticleInfo, Citation, Passage, SearchFilter, SourceRef
 from ui import render
 from ui.app import _Handlers, build_app
-from ui.chat import Turn, history_of, parse_filters, stream_turn
+from ui.chat import Turn, history_of, parse_filters, queue_status, stream_turn
 from ui.feedback import append_feedback, feedback_record
 from ui.uploads import ingest_uploads, safe_name
 
@@ -118,6 +118,23 @@ def test_stream_turn_shows_progress_first_then_the_answer(sample_rag: Rag) -> No
         {"role": "user", "content": QUESTION},
         {"role": "assistant", "content": final.answer.text},
     ]
+
+
+def test_the_articles_being_read_show_before_the_answer(sample_rag: Rag) -> None:
+    updates = [[Turn(**vars(t)) for t in turns] for turns in stream_turn(sample_rag, [], QUESTION)]
+    reading = next(turns[-1] for turns in updates if turns[-1].status)
+    assert reading.pending and not reading.text
+    final = updates[-1][-1].answer
+    assert final is not None
+    first_title = final.passages[0].title
+    assert reading.status.startswith("Reading ") and first_title in reading.status, reading.status
+    assert first_title in render.turn_html(reading, 0)  # the page shows it in the progress line
+
+
+def test_queue_positions_read_as_a_wait() -> None:
+    assert queue_status(2).status == "Waiting for the model: 2 questions ahead of yours…"
+    assert queue_status(1).status == "Waiting for the model: 1 question ahead of yours…"
+    assert "model is reading" in queue_status(0).status
 
 
 def test_stream_turn_reports_errors_in_the_turn(sample_rag: Rag) -> None:

@@ -16,7 +16,7 @@ from datetime import date
 
 from rag.api import Rag
 from rag.core.errors import InvalidQuestionError, RagError
-from rag.core.types import Answer, Citation, SearchFilter, TextDelta
+from rag.core.types import Answer, Citation, Passage, SearchFilter, TextDelta
 from ui.pump import END, pump
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ class Turn:
     stopped: bool = False
     feedback: str = ""  # "up" or "down" once recorded
     scope: str = ""  # human description of the filters the question was limited by
+    status: str = ""  # what is happening before the first text: reading N articles, waiting for the model
 
     @property
     def pending(self) -> bool:
@@ -48,6 +49,29 @@ def history_of(turns: Sequence[Turn]) -> list[dict[str, str]]:
         messages.append({"role": "user", "content": turn.question})
         messages.append({"role": "assistant", "content": turn.answer.text})
     return messages
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A step before the answer's first text, as the line the page shows for it."""
+
+    status: str
+
+
+def reading_status(passages: Sequence[Passage], titles_shown: int = 3) -> Progress:
+    """Retrieval is done: which articles the answer is read from, best first."""
+    titles = list(dict.fromkeys(p.title or p.source for p in passages))
+    if not titles:
+        return Progress("No article matches; answering…")
+    named = "; ".join(f"“{t}”" for t in titles[:titles_shown]) + ("…" if len(titles) > titles_shown else "")
+    return Progress(f"Reading {len(titles)} article{'s' if len(titles) != 1 else ''}: {named}")
+
+
+def queue_status(ahead: int) -> Progress:
+    """The local model's line (`Rag.ask_stream(on_queued=...)`): how many questions are ahead."""
+    if ahead == 0:
+        return Progress("The model is reading the best passages…")
+    return Progress(f"Waiting for the model: {ahead} question{'s' if ahead != 1 else ''} ahead of yours…")
 
 
 def parse_filters(
@@ -125,7 +149,10 @@ def stream_turn(
     events: queue.Queue[object] = queue.Queue()
     abandon = threading.Event()
     history = history_of(turns[:-1])
-    pump(lambda: rag.ask_stream(question, history, filters=filters, as_of=as_of), events.put, abandon)
+    pump(lambda: rag.ask_stream(question, history, filters=filters, as_of=as_of,
+                                on_retrieved=lambda found: events.put(reading_status(found)),
+                                on_queued=lambda ahead: events.put(queue_status(ahead))),
+         events.put, abandon)
     try:
         while turn.pending:
             try:
@@ -141,6 +168,8 @@ def stream_turn(
             elif isinstance(event, Exception):
                 log.error("answering %r failed", question, exc_info=event)
                 turn.error = f"Something went wrong while answering ({type(event).__name__}); see the server log."
+            elif isinstance(event, Progress):
+                turn.status = event.status
             elif isinstance(event, TextDelta):
                 turn.text += event.text
             elif isinstance(event, Answer):

@@ -184,8 +184,8 @@ def turn_html(turn: Turn, index: int) -> str:
         if turn.text:
             body.append(f'<div class="answer-text">{answer_text_html(turn.text, index)}</div>')
         if turn.pending:
-            step = "Writing the answer…" if turn.text else "Searching the articles…"
-            body.append(f'<div class="progress" role="status"><span class="spinner"></span>{step}</div>')
+            step = "Writing the answer…" if turn.text else turn.status or "Searching the articles…"
+            body.append(f'<div class="progress" role="status"><span class="spinner"></span>{esc(step)}</div>')
         if turn.stopped:
             body.append('<div class="stopped">Stopped.</div>')
         if turn.error:
