@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(args)
     gold = load_set(args.set)
-    rag, mode = build_rag(gold, args.model_threshold)
+    rag, mode = build_rag(gold, args.model_threshold, args.model_sentences)
     systems = {name: run_system(Mode(rag, use_llm), gold.items, args.k)
                for name, use_llm in modes(rag, args.mode).items()}
     if args.baseline:
@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--model-threshold", type=float, default=None, metavar="X",
                         help="refusal threshold for the model's answers (0 records them all, to price thresholds "
                              "afterwards with `python -m eval.threshold_sweep REPORT`)")
+    parser.add_argument("--model-sentences", type=int, default=None, metavar="N",
+                        help="how many of the reader's best sentences the model chooses from (default 6)")
     parser.add_argument("--half", choices=("tune", "test"), help="--set realtimeqa: only this half")
     parser.add_argument("--per-half", type=int, default=0, metavar="N",
                         help="--set realtimeqa: only the first N questions of each half")

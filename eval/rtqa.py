@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         print("error: --set realtimeqa needs --source PATH (a local copy of realtimeqa_public)")
         return 2
     gold = prepare(args.source, load_settings().index_dir)
-    rag, mode = build_rag(gold, args.model_threshold)
+    rag, mode = build_rag(gold, args.model_threshold, args.model_sentences)
     items = [with_date(i) for i in gold.items] if args.date_in_question else list(gold.items)
     if args.half:
         items = [i for i in items if i.extra.get("split") == args.half]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -64,11 +65,13 @@ def modes(rag: Rag, wanted: str) -> dict[str, bool]:
     return {name: name == "llm" for name, on in chosen.items() if on}
 
 
-def build_rag(gold: GoldSet, model_threshold: float | None = None) -> tuple[Any, str]:
+def build_rag(gold: GoldSet, model_threshold: float | None = None,
+              model_sentences: int | None = None) -> tuple[Any, str]:
     """Ingest the set's corpus into `<RAG_INDEX_DIR>/eval-<set>` and return a `Rag` over it.
     `model_threshold` replaces the refusal threshold for the model's answers: at 0 one run records
     every answer the model would give, and the report's per-question `confidence` prices any
-    threshold afterwards (`python -m eval.threshold_sweep`)."""
+    threshold afterwards (`python -m eval.threshold_sweep`). `model_sentences` replaces how many of
+    the reader's sentences the model chooses from (`ExtractiveConfig.model_sentences`)."""
     from ingest.pipeline import ingest_path
     from rag.api import Rag
     from rag.core.settings import load_settings
@@ -81,6 +84,8 @@ def build_rag(gold: GoldSet, model_threshold: float | None = None) -> tuple[Any,
     print(f"ingest {gold.corpus_dir} -> {settings.index_dir}: {report.summary()}")
     abstain = AbstainConfig() if model_threshold is None else AbstainConfig(model_threshold=model_threshold)
     rag = Rag(settings, abstain=abstain)
+    if model_sentences is not None:
+        rag.extractive_config = replace(rag.extractive_config, model_sentences=model_sentences)
     rag.warm_up()  # as a server does: loading and the NER helper's start are not question latency
     return rag, rag.mode_label()
 

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", type=float, default=0.04)
     args = parser.parse_args(argv)
     report = json.loads(args.report.read_text(encoding="utf-8"))
-    steps = int(round((args.stop - args.start) / args.step)) + 1
+    steps = round((args.stop - args.start) / args.step) + 1
     thresholds = [round(args.start + i * args.step, 4) for i in range(steps)]
     for name, rows in groups(report, args.system).items():
         print(f"\n{args.system}, {name} ({len(rows)} questions)")

@@ -183,9 +183,10 @@ def stream_turn(
 
 def citation(turns: Sequence[Turn], turn_index: int, number: int) -> Citation | None:
     """The citation numbered `number` under the answer of turn `turn_index`, if any."""
-    if not 0 <= turn_index < len(turns) or turns[turn_index].answer is None:
+    answer = turns[turn_index].answer if 0 <= turn_index < len(turns) else None
+    if answer is None:
         return None
-    for cited in turns[turn_index].answer.citations:
+    for cited in answer.citations:
         if cited.number == number:
             return cited
     return None
