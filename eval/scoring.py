@@ -59,6 +59,8 @@ class QuestionScore:
     words: int = 0  # answer length: key-fact recall is only comparable between answers of similar length
     first_text_ms: float | None = None  # when the first answer text streamed out
     confidence: float | None = None  # the refusal score (`rag.evidence.refusal.confidence`): prices thresholds
+    mode: str = ""  # who answered: "llm", or "extractive" (by choice, or as the model's fallback)
+    notice: str = ""  # what the answer told the user (a fallback, a dropped short answer)
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,7 +77,7 @@ def score_question(item: GoldItem, answer: Answer, passages: Sequence[Passage], 
         retrieval_scored=item.answerable and bool(item.supporting),
         facts_found=len(stated), facts_total=len(facts),
         facts_squashed=0 if answer.abstained else sum(m.squashed_found(f, answer.text) for f in facts),
-        first_text_ms=first_text_ms, confidence=_confidence(answer),
+        first_text_ms=first_text_ms, confidence=_confidence(answer), mode=answer.mode, notice=answer.notice,
         answer=answer.text, rewritten_question=answer.rewritten_question, words=len(answer.text.split()),
     )
     if not answer.abstained:
