@@ -29,6 +29,7 @@ from rag.evidence.refusal import (
     measure,
     model_declines,
     model_refuses,
+    reader_overrules,
     should_abstain,
 )
 from rag.generate.client import ChatModel, build_llm, describe_llm, stream_chat
@@ -57,6 +58,7 @@ from rag.retrieval.reading import article_leads, whole_articles_first
 
 History = list[dict[str, str]]
 FELL_BACK = "this answer was extracted from the articles instead."
+MODEL_DECLINED = "The model found no answer among the best sentences; these are the reader's, which score high."
 DROPPED_SHORT = "The model's short answer was left out: no sentence of the articles states it."
 
 
@@ -340,6 +342,8 @@ class Rag:
         choice = read_choice(reply)
         chosen, short = ground_choice(choice, listed)
         if model_refuses(short, bool(chosen), read.evidence, self.abstain_config):
+            if read.chosen and reader_overrules(read.evidence, self.abstain_config):
+                return extractive_answer(read.chosen, read.q.kind, notice=MODEL_DECLINED, **{**fields, "model": None})
             return abstention(asked.passages, "llm", **fields)
         notice = DROPPED_SHORT if choice.short and not short else ""
         return extractive_answer(chosen, read.q.kind, short=short, mode="llm", notice=notice, **fields)

@@ -50,7 +50,18 @@ def test_prompt_fences_documents_as_data(sample_index, openai_server) -> None:
     assert [int(re.match(r"\[(\d+)\] ", line).group(1)) for line in lines] == list(range(1, len(lines) + 1))
     assert 2 <= len(lines) <= 8
     assert prompt.rstrip().endswith(f"Question: {DELEGATION}")
-    assert answer.abstained and answer.mode == "llm"
+    assert answer.citations  # the model declined; the reader's answer (strong evidence) stood
+
+
+def test_the_readers_strong_answer_stands_where_the_model_declines(sample_index, openai_server) -> None:
+    openai_server.reply = lambda body: "Answer: The corpus does not say."
+    rag = _rag(sample_index, openai_server)
+    answer = rag.ask(DELEGATION)
+    assert not answer.abstained and answer.mode == "extractive" and answer.model is None
+    assert "Daskal" in answer.text and "model found no answer" in answer.notice
+    assert answer.citations[0].quote.rstrip(".") in answer.text  # the reader's best sentence, verbatim
+    weak = rag.ask("What was the weather in Paris on the day of the talks?")
+    assert weak.abstained and weak.mode == "llm"  # weak evidence: the model's refusal stands
 
 
 def test_follow_up_is_rewritten_by_the_model(sample_index, openai_server) -> None:

@@ -6,7 +6,10 @@ Three things refuse, all here:
 - **no sentence can answer**: `misses_figures` rules out sentences that lack the year a question
   names (the 2020 race is not answered by 2019's), and the reader refuses when none is left;
 - **the model says so**: `model_declines` reads a generated reply that cites nothing or says
-  `NOT_COVERED`.
+  `NOT_COVERED`, and `model_refuses` a choice of sentences that says so or holds no answer. That
+  reply is one signal, not the last word: where the reader's own evidence is strong
+  (`reader_overrules`), the reader's answer stands instead of a refusal, because a 1.5B model
+  says "not covered" of many questions its sentences answer (docs/EVALUATION.md, twelfth round).
 
 The question's own date ("(Question date: 2023-01-26.)") and relative times ("this week") are not
 content words (`rag.query.profile`), so they cannot lower coverage. The threshold is chosen on the
@@ -29,6 +32,7 @@ NOT_COVERED = "The corpus does not say."
 class AbstainConfig:
     threshold: float = 0.44  # refuse below this confidence: best Youden index on the RealTime QA tune half
     model_threshold: float = 0.44  # the same for a model's answer, which may be trusted on weaker evidence
+    overrule_threshold: float = 0.5  # the reader's answer replaces a model's refusal from this confidence up
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,12 @@ def model_refuses(short: str, grounded: bool, evidence: RefusalSignals, cfg: Abs
     """Refuse a model's choice when it says the corpus does not cover the question, when nothing
     it chose holds its answer (`grounded`), or when the evidence is weaker than `cfg.model_threshold`."""
     return says_not_covered(short) or not grounded or confidence(evidence) < cfg.model_threshold
+
+
+def reader_overrules(evidence: RefusalSignals, cfg: AbstainConfig = AbstainConfig()) -> bool:
+    """Does the reader's answer stand where the model declined? Only on evidence of at least
+    `cfg.overrule_threshold` (chosen on the RealTime QA tune half)."""
+    return confidence(evidence) >= cfg.overrule_threshold
 
 
 def says_not_covered(text: str) -> bool:
