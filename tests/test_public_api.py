@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,15 @@ def test_cli_help_loads_no_heavy_module() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stderr.strip() == ""
+
+
+def test_spacy_and_the_sentence_splitter_load_without_torch_scipy_or_sklearn() -> None:
+    code = ("import sys; from rag.core.text import split_sentences; from rag.language.entities import entities; "
+            "assert split_sentences('Jan. 30 in the U.S. was cold. It snowed.') == "
+            "['Jan. 30 in the U.S. was cold.', 'It snowed.']; "
+            "assert [e.text for e in entities('Jen Daskal flew to Beijing.')][:1] == ['Jen Daskal']; "
+            "print(sorted(m for m in ('torch', 'sklearn', 'scipy.stats') if m in sys.modules)); "
+            "import torch, sklearn, scipy.stats")  # and they still import afterwards
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "RAG_NER_HELPER": "false"})
+    assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr

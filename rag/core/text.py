@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import re
 
+from rag.core.imports import without_optional
+
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][a-z]+)?")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
@@ -17,7 +19,9 @@ _BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
 @functools.cache
 def _punkt():
     from llama_index.core.utils import globals_helper
-    from nltk.tokenize import PunktTokenizer
+
+    with without_optional("scipy.stats", "sklearn"):  # NLTK's init imports both when installed; Punkt uses neither
+        from nltk.tokenize import PunktTokenizer
 
     globals_helper.wait_for_nltk_check()  # puts llama-index's bundled NLTK data on the path
     return PunktTokenizer("english")

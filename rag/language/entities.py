@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.core.batch_cache import BatchCache
+from rag.core.imports import without_optional
 from rag.core.text import content_terms
 from rag.language.helper_process import BatchHelper
 
@@ -50,9 +51,10 @@ class Token:
 
 @functools.cache
 def _nlp() -> Any:
-    import spacy
+    with without_optional("torch"):  # thinc's torch support: unused by the small pipeline, seconds to import
+        import spacy
 
-    return spacy.load(MODEL)
+        return spacy.load(MODEL)
 
 
 @functools.cache
