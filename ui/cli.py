@@ -106,6 +106,7 @@ def _read_options(args: argparse.Namespace) -> ReadOptions:
 
 
 def _ask(args: argparse.Namespace, _: list[str]) -> int:
+    _start_local_model_early()
     import rag
 
     answer = rag.ask(args.question, as_of=args.as_of)
@@ -116,6 +117,18 @@ def _ask(args: argparse.Namespace, _: list[str]) -> int:
     else:
         print(format_answer(answer))
     return 0
+
+
+def _start_local_model_early() -> None:
+    """With the local model, start loading it before the heavy imports, which it then overlaps."""
+    from rag.core.settings import load_settings
+    from rag.generate.local_model import llm_mode
+
+    settings = load_settings()
+    if llm_mode(settings) == "local":
+        from rag.generate.local_server import start_in_background
+
+        start_in_background(settings)
 
 
 def _articles(args: argparse.Namespace, _: list[str]) -> int:
@@ -152,6 +165,7 @@ def format_answer(answer) -> str:
 
 
 def _chat(args: argparse.Namespace, _: list[str]) -> int:
+    _start_local_model_early()
     import rag
     from rag.core.errors import InvalidQuestionError
 

@@ -284,6 +284,22 @@ def ensure_local_server(settings: Settings) -> Endpoint:
     return local_server(settings).ensure()
 
 
+def start_in_background(settings: Settings) -> threading.Thread:
+    """Begin loading the local model on a thread, so its seconds of loading overlap the caller's
+    own start-up (imports, index, retrieval); whoever needs the model next waits for it in
+    `ensure`. A failure is left for that caller to meet and report, so it is only logged here."""
+
+    def start() -> None:
+        try:
+            local_server(settings).ensure()
+        except Exception as exc:  # noqa: BLE001 - reported by the caller that needs the model
+            log.debug("background start of the local model failed: %s", exc)
+
+    thread = threading.Thread(target=start, daemon=True, name="model-server-start")
+    thread.start()
+    return thread
+
+
 def local_settings(settings: Settings, endpoint: Endpoint) -> Settings:
     """`settings` pointed at `endpoint`, so `rag.generate.client.build_llm` talks to the local server unchanged."""
     return settings.model_copy(update={"openai_base_url": endpoint.base_url, "llm_model": endpoint.model_name})
