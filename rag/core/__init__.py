@@ -1,1 +1,1 @@
-"""Settings, errors, the values that cross stages, protocols, sentences and words; imports nothing else of rag."""
+"""Settings, errors, the values that cross stages, protocols, sentences and words, lean imports; imports nothing else of rag."""
