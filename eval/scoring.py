@@ -61,6 +61,7 @@ class QuestionScore:
     confidence: float | None = None  # the refusal score (`rag.evidence.refusal.confidence`): prices thresholds
     mode: str = ""  # who answered: "llm", or "extractive" (by choice, or as the model's fallback)
     notice: str = ""  # what the answer told the user (a fallback, a dropped short answer)
+    quotes: dict[int, str] = field(default_factory=dict)  # each marker's cited passage, for reading answers by hand
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,6 +79,7 @@ def score_question(item: GoldItem, answer: Answer, passages: Sequence[Passage], 
         facts_found=len(stated), facts_total=len(facts),
         facts_squashed=0 if answer.abstained else sum(m.squashed_found(f, answer.text) for f in facts),
         first_text_ms=first_text_ms, confidence=_confidence(answer), mode=answer.mode, notice=answer.notice,
+        quotes={c.number: c.quote for c in answer.citations},
         answer=answer.text, rewritten_question=answer.rewritten_question, words=len(answer.text.split()),
     )
     if not answer.abstained:
