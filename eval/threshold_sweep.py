@@ -33,11 +33,12 @@ def price(rows: Sequence[dict[str, Any]], threshold: float) -> dict[str, float |
 
 
 def price_overrule(model: Sequence[dict[str, Any]], reader: dict[str, dict[str, Any]],
-                   threshold: float) -> dict[str, float | None]:
-    """The same figures when the reader's answer (`reader`, by question id) replaces each refusal
-    of the model whose reader score reaches `threshold`."""
-    chosen = [r if not r["abstained"] else None if _refused(reader[r["id"]], threshold) else reader[r["id"]]
-              for r in model]
+                   threshold: float, model_threshold: float = 0.0) -> dict[str, float | None]:
+    """The same figures when the model's answers scoring below `model_threshold` are refused and
+    the reader's answer (`reader`, by question id) replaces each refusal of the model whose score
+    reaches `threshold`."""
+    chosen = [r if not _refused(r, model_threshold) else None if _refused(reader[r["id"]], threshold)
+              else reader[r["id"]] for r in model]
     return _tally(chosen, model)
 
 
@@ -79,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", type=float, default=0.04)
     parser.add_argument("--overrule", action="store_true",
                         help="price the reader's answer standing where the model declined (needs both modes)")
+    parser.add_argument("--model-threshold", type=float, default=0.0,
+                        help="with --overrule: the model's own answers below this score are refused first")
     args = parser.parse_args(argv)
     report = json.loads(args.report.read_text(encoding="utf-8"))
     steps = round((args.stop - args.start) / args.step) + 1
@@ -89,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{args.system}, {name} ({len(rows)} questions): {lever}")
         print("| threshold | accuracy | refused: answerable | refused: unanswerable |\n|---|---|---|---|")
         for t in thresholds:
-            p = price_overrule(rows, reader, t) if args.overrule else price(rows, t)
+            p = price_overrule(rows, reader, t, args.model_threshold) if args.overrule else price(rows, t)
             print(f"| {t:.2f} | " + " | ".join("–" if v is None else f"{v:.2f}" for v in p.values()) + " |")
     return 0
 
