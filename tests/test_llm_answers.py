@@ -9,17 +9,18 @@ import pytest
 from rag.api import Rag
 from rag.core.settings import load_settings
 from rag.core.types import Answer, TextDelta
+from rag.evidence.refusal import AbstainConfig
 from rag.generate.messages import answer_line_text, read_choice
 
 DELEGATION = "Who led the U.S. delegation to Beijing?"
 
 
-def _rag(sample_index, server, **overrides) -> Rag:
+def _rag(sample_index, server, abstain: AbstainConfig | None = None, **overrides) -> Rag:
     settings = load_settings(
         index_dir=sample_index, llm_model="test-model", llm="openai", openai_base_url=server.url,
         llm_timeout_s=2.0, llm_max_retries=1, **overrides,
     )
-    return Rag(settings)
+    return Rag(settings, abstain=abstain)
 
 
 def _prompt(server) -> str:
@@ -50,18 +51,20 @@ def test_prompt_fences_documents_as_data(sample_index, openai_server) -> None:
     assert [int(re.match(r"\[(\d+)\] ", line).group(1)) for line in lines] == list(range(1, len(lines) + 1))
     assert 2 <= len(lines) <= 8
     assert prompt.rstrip().endswith(f"Question: {DELEGATION}")
-    assert answer.citations  # the model declined; the reader's answer (strong evidence) stood
+    assert answer.mode in ("llm", "extractive")  # refused, or the reader's answer stood (below)
 
 
 def test_the_readers_strong_answer_stands_where_the_model_declines(sample_index, openai_server) -> None:
     openai_server.reply = lambda body: "Answer: The corpus does not say."
-    rag = _rag(sample_index, openai_server)
-    answer = rag.ask(DELEGATION)
+    trusting = _rag(sample_index, openai_server, AbstainConfig(overrule_threshold=0.0))
+    answer = trusting.ask(DELEGATION)
     assert not answer.abstained and answer.mode == "extractive" and answer.model is None
     assert "Daskal" in answer.text and "model found no answer" in answer.notice
     assert answer.citations[0].quote.rstrip(".") in answer.text  # the reader's best sentence, verbatim
-    weak = rag.ask("What was the weather in Paris on the day of the talks?")
-    assert weak.abstained and weak.mode == "llm"  # weak evidence: the model's refusal stands
+    doubting = _rag(sample_index, openai_server, AbstainConfig(overrule_threshold=1.01))
+    assert doubting.ask(DELEGATION).abstained  # below the threshold the model's refusal stands
+    weak = _rag(sample_index, openai_server).ask("What was the weather in Paris on the day of the talks?")
+    assert weak.abstained and weak.mode == "llm"  # weak evidence: refused at the default threshold
 
 
 def test_follow_up_is_rewritten_by_the_model(sample_index, openai_server) -> None:

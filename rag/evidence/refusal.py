@@ -32,7 +32,7 @@ NOT_COVERED = "The corpus does not say."
 class AbstainConfig:
     threshold: float = 0.44  # refuse below this confidence: best Youden index on the RealTime QA tune half
     model_threshold: float = 0.44  # the same for a model's answer, which may be trusted on weaker evidence
-    overrule_threshold: float = 0.5  # the reader's answer replaces a model's refusal from this confidence up
+    overrule_threshold: float = 0.66  # the reader's answer replaces a model's refusal from this confidence up
 
 
 @dataclass(frozen=True)
