@@ -6,11 +6,13 @@ import re
 
 import pytest
 
+from rag.answer.verify import in_full
 from rag.api import Rag
 from rag.core.settings import load_settings
-from rag.core.types import Answer, TextDelta
+from rag.core.types import Answer, Passage, TextDelta
 from rag.evidence.refusal import AbstainConfig
 from rag.generate.messages import answer_line_text, read_choice
+from rag.read.extractive import Candidate
 
 DELEGATION = "Who led the U.S. delegation to Beijing?"
 
@@ -110,11 +112,16 @@ def test_a_short_answer_is_recited_to_the_sentence_that_states_it(sample_index, 
     assert stating != other
 
 
+LONG_LINE = "James MacColl, a former police officer, was indicted in early 2021 on multiple felony charges"
+
+
 @pytest.mark.parametrize(("reply", "short", "numbers", "shown"), [
     ("Answer: $4 million\nSentences: 2", "$4 million", (2,), "$4 million"),
     ("Jen Daskal\nSentences: 1, 3", "Jen Daskal", (1, 3), "Jen Daskal"),  # the label dropped
     ("Answer: Mexico [5]\n", "Mexico", (5,), "Mexico"),  # a marker instead of a sentences line
     ("Answer: The corpus does not say.", "The corpus does not say.", (), "The corpus does not say."),
+    # an answer line that is a whole sentence is no short answer; the chosen sentence stands alone
+    (f"Answer: {LONG_LINE}\nSentences: 2", "", (2,), LONG_LINE),
 ])
 def test_a_choice_is_read_back_as_small_models_write_it(reply: str, short: str, numbers: tuple, shown: str) -> None:
     choice = read_choice(reply)
@@ -124,6 +131,16 @@ def test_a_choice_is_read_back_as_small_models_write_it(reply: str, short: str, 
 
 def test_a_reply_still_spelling_its_label_shows_nothing_yet() -> None:
     assert [answer_line_text(partial) for partial in ("Ans", "Answer", "Answer:", "Answer: Jen")] == ["", "", "", "Jen"]
+
+
+def test_a_word_that_stands_alone_as_a_place_is_not_taken_for_a_surname() -> None:
+    listed = [Candidate(sentence=text, passage=Passage(chunk_id=f"c{i}", text=text, title="Count", source="a.txt",
+                                                       score=1.0))
+              for i, text in enumerate(["Rangers said Jack Washington led the count.",
+                                        "The team met in Washington on Monday."])]
+    assert in_full("Washington", listed) == "Washington"  # the place, not Jack Washington
+    assert in_full("Jack", listed) == "Jack"  # not a surname of anyone listed
+    assert in_full("Washington", listed[:1]) == "Jack Washington"  # named only as a person
 
 
 def test_a_surname_short_answer_is_given_in_full(sample_index, openai_server) -> None:

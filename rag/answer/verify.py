@@ -16,7 +16,7 @@ from rag.core.text import content_terms, numbers, split_sentences
 from rag.core.types import Citation, Passage
 from rag.evidence.refusal import says_not_covered
 from rag.generate.messages import Choice
-from rag.language.entities import person_names
+from rag.language.entities import PERSON, entities, person_names
 from rag.read.extractive import Candidate
 
 MIN_CLAIM_TERMS = 3
@@ -95,6 +95,8 @@ def in_full(short: str, listed: list[Candidate]) -> str:
     if len(short.split()) != 1 or not short[:1].isupper():
         return short
     text = " ".join(f"{c.passage.title}. {c.context} {c.sentence}" for c in listed)
+    if short.lower() in {e.text.lower() for e in entities(text) if e.label != PERSON}:
+        return short  # it stands alone as a place or an organisation ("Nevada"), not as someone's surname
     full = Counter(name for name in person_names(text) if name.split()[-1].lower() == short.lower())
     return full.most_common(1)[0][0] if full else short
 

@@ -1,1 +1,3 @@
-"""Settings, errors, the values that cross stages, protocols, sentences and words, lean imports; imports nothing else of rag."""
+"""Settings, errors, the values that cross stages, protocols, sentences and words, lean imports.
+
+Imports nothing else of rag."""

@@ -47,6 +47,7 @@ def rewrite_question(llm: ChatModel, question: str, history: list[dict[str, str]
 
 
 CHOICE_MAX_TOKENS = 48  # two short lines; a longer reply is a model ignoring the format
+SHORT_ANSWER_WORDS = 12  # past this an "answer line" is a sentence copied out, not a short answer
 TITLE_WORDS = 10  # of an article's title, beside each of its sentences
 SENTENCE_WORDS = 45  # of a sentence; news sentences run 20-35 words, a few much longer
 
@@ -80,13 +81,16 @@ _MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
 def read_choice(reply: str) -> Choice:
     """Read the two lines back, forgiving what small models do: markers written as "[2]", the
-    numbers on the answer line, a missing "Answer:" label, text around the lines."""
+    numbers on the answer line, a missing "Answer:" label, text around the lines. An answer line
+    as long as a sentence is no short answer: the chosen sentences then stand alone, instead of
+    the answer leading with a copy of itself."""
     answer = _ANSWER_LINE.search(reply)
     short_line = answer.group(1) if answer else reply.strip().splitlines()[0] if reply.strip() else ""
     listed = _SENTENCES_LINE.search(reply)
     numbers_from = listed.group(1) if listed else " ".join(re.findall(r"\[(\d+)\]", reply))
     numbers = tuple(dict.fromkeys(int(n) for n in _NUMBER.findall(numbers_from)))
-    return Choice(short=_MARKERS.sub("", short_line).strip(), numbers=numbers)
+    short = _MARKERS.sub("", short_line).strip()
+    return Choice(short="" if len(short.split()) > SHORT_ANSWER_WORDS else short, numbers=numbers)
 
 
 def answer_line_text(reply_so_far: str) -> str:
