@@ -4,9 +4,9 @@ Why: the model answers one question at a time (`rag.generate.queue.ModelQueue`);
 a bounded line or fall back to the extractive answer. What must not happen is memory growing with
 the number of chats (a second model load, a context per user, buffered streams). This starts
 `rag serve` with `RAG_LLM=local` over an index, sends N questions from the sample gold set at
-once to `POST /api/ask`, samples the RSS of the server and of its model server every 0.25 s, and
-prints JSON: peak RSS of each before and under load, how many chats the model answered, how many
-fell back and why, and the time each took.
+once to `POST /api/ask`, samples the RSS of the server and of its children (the model server, the
+NER helper) every 0.25 s, and prints JSON: peak RSS of each before and under load, how many chats
+the model answered, how many fell back and why, and the time each took.
 
     python -m eval.bench_chats --index DIR [--chats 16] [--out eval/reports/chats.json]
 """
@@ -39,11 +39,11 @@ def children(pid: int) -> list[int]:
 
 
 class RssSampler:
-    """Peak RSS of a process and of its children, sampled on a thread."""
+    """Peak RSS of a process and of its children (the model server, the NER helper), sampled on a thread."""
 
     def __init__(self, pid: int, every_s: float = 0.25) -> None:
         self.pid, self.every_s = pid, every_s
-        self.peak = {"server_mb": 0.0, "model_server_mb": 0.0, "total_mb": 0.0}
+        self.peak = {"server_mb": 0.0, "children_mb": 0.0, "total_mb": 0.0}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -58,7 +58,7 @@ class RssSampler:
     def sample(self) -> dict[str, float]:
         server = proc_status_mb(self.pid).get("VmRSS", 0.0)
         model = sum(proc_status_mb(c).get("VmRSS", 0.0) for c in children(self.pid))
-        return {"server_mb": server, "model_server_mb": model, "total_mb": server + model}
+        return {"server_mb": server, "children_mb": model, "total_mb": server + model}
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_s):
@@ -124,7 +124,7 @@ def run(index: Path, chats: int, log: Path) -> dict[str, Any]:
                                    for r in results),
             "errors": [r for r in results if r["status"] != 200],
             "ms": latency([r["s"] * 1000 for r in results]), "wall_s": round(wall, 1),
-            "model_server_processes": len(children(server.pid)),
+            "child_processes": len(children(server.pid)),
         }
     finally:
         server.terminate()
