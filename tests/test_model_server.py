@@ -143,6 +143,7 @@ from rag.generate.local_server import local_server
 srv = local_server(Settings())
 srv.ensure()
 print(srv.pid, flush=True)
+sys.stdin.readline()  # the test has seen the child running
 if sys.argv[1] == "wait":
     time.sleep(600)
 """
@@ -152,11 +153,13 @@ if sys.argv[1] == "wait":
 def test_the_server_ends_with_its_parent(settings: Settings, end: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     parent = subprocess.Popen([sys.executable, "-c", PARENT, "wait" if end == "sigkill" else "exit"],
-                              stdout=subprocess.PIPE, text=True, env=env)
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
-        assert parent.stdout is not None
+        assert parent.stdin is not None and parent.stdout is not None
         child = int(parent.stdout.readline())
         assert _running(child)
+        parent.stdin.write("go\n")
+        parent.stdin.flush()
         if end == "sigkill":
             parent.kill()
         parent.wait(30)
