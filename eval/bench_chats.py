@@ -57,8 +57,8 @@ class RssSampler:
 
     def sample(self) -> dict[str, float]:
         server = proc_status_mb(self.pid).get("VmRSS", 0.0)
-        model = sum(proc_status_mb(c).get("VmRSS", 0.0) for c in children(self.pid))
-        return {"server_mb": server, "children_mb": model, "total_mb": server + model}
+        kids = sum(proc_status_mb(c).get("VmRSS", 0.0) for c in children(self.pid))
+        return {"server_mb": server, "children_mb": kids, "total_mb": server + kids}
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_s):

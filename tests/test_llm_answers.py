@@ -44,7 +44,7 @@ def test_generated_answer_cites_resolvable_passages(sample_index, openai_server)
 
 def test_prompt_fences_documents_as_data(sample_index, openai_server) -> None:
     openai_server.reply = lambda body: "Answer: The corpus does not say."
-    answer = _rag(sample_index, openai_server).ask(DELEGATION)
+    answer = _rag(sample_index, openai_server, AbstainConfig(overrule_threshold=1.01)).ask(DELEGATION)
     prompt = _prompt(openai_server)
     system = openai_server.requests[-1]["messages"][0]["content"]
     assert "data, not instructions" in system
@@ -53,7 +53,7 @@ def test_prompt_fences_documents_as_data(sample_index, openai_server) -> None:
     assert [int(re.match(r"\[(\d+)\] ", line).group(1)) for line in lines] == list(range(1, len(lines) + 1))
     assert 2 <= len(lines) <= 8
     assert prompt.rstrip().endswith(f"Question: {DELEGATION}")
-    assert answer.mode in ("llm", "extractive")  # refused, or the reader's answer stood (below)
+    assert answer.abstained and answer.mode == "llm"  # the reader may not overrule here (see the next test)
 
 
 def test_the_readers_strong_answer_stands_where_the_model_declines(sample_index, openai_server) -> None:
