@@ -77,7 +77,8 @@ def index_problems(settings: Any, *, allow_uncommitted: bool = False) -> list[st
     manifest = Manifest(settings.manifest_path)
     try:
         files, pending = manifest.files(), manifest.pending()
-        keyword_ids = {row[0] for row in manifest.keyword_rows()[1]}
+        with manifest.keyword_rows() as rows:
+            keyword_ids = {row[0] for row in rows}
     finally:
         manifest.close()
     committed: Counter[str] = Counter()

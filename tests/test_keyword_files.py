@@ -21,6 +21,7 @@ import Stemmer
 from ingest.pipeline import ingest_path
 from rag.core.settings import Settings
 from rag.index.committed import LocalIndex
+from rag.index import keyword
 from rag.index.keyword import KeywordIndex, keyword_text, normalise, tokenize
 from rag.index.keyword_files import article_starts, article_tokens, keyword_root, open_snapshot
 from rag.index.manifest import Manifest
@@ -63,7 +64,11 @@ def _snapshot(settings: Settings) -> Any:
         manifest.close()
 
 
-def test_scores_are_bm25s_scores() -> None:
+@pytest.mark.parametrize("rows_per_batch, terms_per_step", [(4096, 65536), (2, 3), (1, 1)])
+def test_scores_are_bm25s_scores(monkeypatch: pytest.MonkeyPatch, rows_per_batch: int, terms_per_step: int) -> None:
+    """Whatever the batch of rows or the slice of terms the build works in, the scores are bm25s's."""
+    monkeypatch.setattr(keyword, "_ROWS_PER_BATCH", rows_per_batch)
+    monkeypatch.setattr(keyword, "_TERMS_PER_STEP", terms_per_step)
     texts = [normalise(t) for t in (
         "The council approved the harbor budget on Monday.",
         "Harbor pilots and the harbor master met the council.",
@@ -82,6 +87,11 @@ def test_scores_are_bm25s_scores() -> None:
         got = dict(ours.search(query, len(texts)))
         assert got.keys() == expected.keys(), query
         assert np.allclose([got[d] for d in expected], list(expected.values()), rtol=1e-5), query
+
+
+def test_a_build_refuses_rows_it_could_read_only_once() -> None:
+    with pytest.raises(TypeError, match="twice"):
+        KeywordIndex.build(iter([["harbor"], ["council"]]))
 
 
 def test_saved_index_survives_restart_follows_ingest_and_removal(tmp_path: Path, corpus: Path, sample_rag,
@@ -176,8 +186,8 @@ def test_article_rows_join_an_articles_chunks_with_its_title_once() -> None:
     rows = [["harbor", "budget", "council", "vote"], ["harbor", "budget", "rail", "strike"], ["quokka", "census"]]
     starts = article_starts(np.array(["a", "a", "b"]))
     assert starts.tolist() == [0, 2]
-    assert article_tokens(rows, starts) == [["harbor", "budget", "council", "vote", "rail", "strike"],
-                                            ["quokka", "census"]]
+    assert [article_tokens(rows[a:b]) for a, b in [(0, 2), (2, 3)]] == [
+        ["harbor", "budget", "council", "vote", "rail", "strike"], ["quokka", "census"]]
 
 
 def test_whole_article_index_is_saved_in_article_order(tmp_path: Path, corpus: Path, sample_rag) -> None:
@@ -190,7 +200,7 @@ def test_whole_article_index_is_saved_in_article_order(tmp_path: Path, corpus: P
     assert len(spans) == len({c.meta["article_id"] for c in stored}) > 30
     assert all(len({c.meta["article_id"] for c in stored[a:b]}) == 1 for a, b in spans)
     rows = tokenize([keyword_text(str(c.meta.get("title", "")), c.text) for c in stored])
-    rebuilt = KeywordIndex.build(article_tokens(rows, snap.article_starts))
+    rebuilt = KeywordIndex.build([article_tokens(rows[a:b]) for a, b in spans])
     for query in QUERIES:
         assert snap.article_keyword.search(query, 10) == rebuilt.search(query, 10), query
 

@@ -3,8 +3,8 @@
 Tokens are bm25s's (lower case, English stemming, numbers and years kept as exact tokens), made
 once per chunk at ingest and kept in the manifest. The index itself is built here, not by
 `bm25s.BM25.index`, because that needs every chunk's tokens as Python lists at once (hundreds of
-MB at 100k chunks) and cannot be appended to; here the build streams the manifest's token rows
-into numpy arrays and sorts them once. The scores are bm25s's default ("lucene" BM25, k1 1.5,
+MB at 100k chunks) and cannot be appended to; here the build reads the manifest's token rows
+twice, a batch at a time, and writes each posting into its place in numpy arrays. The scores are bm25s's default ("lucene" BM25, k1 1.5,
 b 0.75; `tests/test_keyword_files.py` compares them), so the ranking is the one bm25s would give.
 
 On disk an index is three numpy arrays in term-major order (for each term, the chunks holding it
@@ -14,9 +14,10 @@ only for the pages a query touches.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ import numpy as np
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 K1, B = 1.5, 0.75
 ARRAYS = ("indptr", "docs", "weights")
+_ROWS_PER_BATCH = 4096  # rows turned into postings by one numpy sort
+_TERMS_PER_STEP = 65536  # terms whose weights are computed by one numpy step
 
 
 def normalise(text: str) -> str:
@@ -63,32 +66,55 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, rows: Iterable[list[str]]) -> KeywordIndex:
-        """Index token rows (one per chunk, in position order) in one pass and one sort."""
+        """Index token rows (one per chunk, in position order), reading them twice.
+
+        The first pass makes the vocabulary and counts each term's chunks; the second writes every
+        (term, chunk) posting straight into its place in the term-major arrays. So memory holds the
+        finished arrays and the vocabulary, never the rows: at 200k chunks, building from a list of
+        every row's tokens peaked at 1.2 GB (docs/perf/README.md).
+        """
+        if iter(rows) is rows:
+            raise TypeError("KeywordIndex.build reads its rows twice: pass a list or a re-iterable, not an iterator")
         vocab: dict[str, int] = {}
-        term_parts: list[np.ndarray] = []
+        df = np.zeros(0, np.int64)
         lengths: list[int] = []
-        for tokens in rows:
-            term_parts.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), np.int32, len(tokens)))
-            lengths.append(len(tokens))
-        size = len(lengths)
-        doc_len = np.asarray(lengths, dtype=np.float32)
+        for batch in _batches(rows):
+            terms, _, _ = _postings([[vocab.setdefault(t, len(vocab)) for t in tokens] for tokens in batch])
+            if len(vocab) > len(df):
+                df = np.concatenate([df, np.zeros(max(len(vocab) - len(df), len(df)), np.int64)])
+            df += np.bincount(terms, minlength=len(df))
+            lengths += map(len, batch)
+        size, df = len(lengths), df[:len(vocab)]
         if not vocab:
             return cls(vocab, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32), size)
-        keys = np.concatenate(term_parts).astype(np.int64)  # term * size + chunk: sorts by term, then chunk
-        del term_parts
-        keys *= size
-        keys += np.repeat(np.arange(size, dtype=np.int64), lengths)
-        keys.sort()  # in place: no second copy of the largest array
-        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        tf = np.diff(np.append(starts, len(keys))).astype(np.float32)
-        keys = keys[starts]
-        term, docs = keys // size, (keys % size).astype(np.int32)
-        del keys
-        df = np.bincount(term, minlength=len(vocab))
-        idf = np.log1p((size - df + 0.5) / (df + 0.5)).astype(np.float32)
-        norm = K1 * (1 - B + B * doc_len / max(float(doc_len.mean()), 1e-9))
-        weights = (idf[term] * tf / (tf + norm[docs])).astype(np.float32)
         indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        docs = np.empty(int(indptr[-1]), np.int32)
+        weights = np.empty(int(indptr[-1]), np.float32)  # holds each posting's term frequency until the end
+        filled = indptr[:-1].copy()  # where each term's next posting goes
+        first = 0
+        for batch in _batches(rows):
+            try:
+                terms, chunks, tf = _postings([[vocab[t] for t in tokens] for tokens in batch])
+            except KeyError as exc:
+                raise RuntimeError("the token rows changed between the two passes of a keyword build") from exc
+            # postings come sorted by term, then chunk: each one's rank among its term's postings in
+            # this batch, added to where that term's postings continue, is its place
+            starts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
+            counts = np.diff(np.append(starts, len(terms)))
+            places = filled[terms] + np.arange(len(terms)) - np.repeat(starts, counts)
+            docs[places], weights[places] = chunks + first, tf
+            filled[terms[starts]] += counts
+            first += len(batch)
+        if first != size or not np.array_equal(filled, indptr[1:]):
+            raise RuntimeError("the token rows changed between the two passes of a keyword build")
+        idf = np.log1p((size - df + 0.5) / (df + 0.5)).astype(np.float32)
+        doc_len = np.asarray(lengths, dtype=np.float32)
+        norm = K1 * (1 - B + B * doc_len / max(float(doc_len.mean()), 1e-9))
+        for term_start in range(0, len(vocab), _TERMS_PER_STEP):  # weights in place, a slice of terms at a time
+            lo, hi = int(indptr[term_start]), int(indptr[min(term_start + _TERMS_PER_STEP, len(vocab))])
+            tf = weights[lo:hi]
+            term_idf = np.repeat(idf[term_start:term_start + _TERMS_PER_STEP], df[term_start:term_start + _TERMS_PER_STEP])
+            weights[lo:hi] = term_idf * tf / (tf + norm[docs[lo:hi]])
         return cls(vocab, indptr, docs, weights, size)
 
     def save(self, folder: Path) -> None:
@@ -122,3 +148,27 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(d), float(scores[d])) for d in top if scores[d] > 0]
+
+
+def _batches(rows: Iterable[list[str]]) -> Iterator[list[list[str]]]:
+    batch: list[list[str]] = []
+    for tokens in rows:
+        batch.append(tokens)
+        if len(batch) == _ROWS_PER_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _postings(term_rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term, row, term frequency) of each distinct term of each row, sorted by term, then row."""
+    lengths = np.fromiter(map(len, term_rows), np.int64, len(term_rows))
+    keys = np.fromiter(itertools.chain.from_iterable(term_rows), np.int64, int(lengths.sum()))
+    keys *= len(term_rows)
+    keys += np.repeat(np.arange(len(term_rows), dtype=np.int64), lengths)
+    keys.sort()
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    tf = np.diff(np.append(starts, len(keys))).astype(np.float32)
+    keys = keys[starts]
+    return keys // len(term_rows), (keys % len(term_rows)).astype(np.int32), tf

@@ -31,6 +31,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -39,7 +40,7 @@ import numpy as np
 
 from rag.core.types import StoredChunk
 from rag.index.keyword import KeywordIndex, keyword_text, tokenize
-from rag.index.manifest import ChunkRow, Manifest
+from rag.index.manifest import ChunkRow, KeywordRows, Manifest
 
 KEYWORD_DIR = "keyword"
 FIELDS = ("outlet", "source", "date")  # per-article filter fields, stored per chunk position
@@ -110,26 +111,54 @@ def empty_snapshot() -> KeywordSnapshot:
 
 
 def save_current(manifest: Manifest, source: ChunkSource | None = None) -> KeywordSnapshot:
-    """Build the current generation from the manifest and save it (ingest calls this per run)."""
+    """Build the current generation from the manifest and save it (ingest calls this per run).
+
+    The token rows are streamed from the manifest (twice per index, see `KeywordIndex.build`), so
+    what this holds at once is the finished arrays, not the corpus's tokens.
+    """
     if source is not None:
         backfill(manifest, source)
-    generation, rows, articles = manifest.keyword_rows()
-    chunk_ids = np.array([r[0] for r in rows], dtype=str)
-    article_ids = np.array([r[1] for r in rows], dtype=str)
-    keyword = KeywordIndex.build(r[2].split() for r in rows)
+    with manifest.keyword_rows() as rows:
+        ids = [(chunk_id, article_id) for chunk_id, article_id, _ in rows]
+        chunk_ids = np.array([c for c, _ in ids], dtype=str)
+        article_ids = np.array([a for _, a in ids], dtype=str)
+        del ids
+        keyword = KeywordIndex.build(_TokenRows(rows))
+        starts = article_starts(article_ids)
+        article_keyword = KeywordIndex.build(_ArticleRows(rows))
+        generation, articles = rows.generation, rows.articles
     by_article = {aid: fields for aid, *fields in articles}
     fields = {"article_id": article_ids}
     for i, name in enumerate(FIELDS):
         fields[name] = np.array([by_article.get(aid, ("",) * len(FIELDS))[i] for aid in article_ids.tolist()],
                                 dtype=str)
-    starts = article_starts(article_ids)
-    article_keyword = KeywordIndex.build(article_tokens([r[2].split() for r in rows], starts))
     snapshot = KeywordSnapshot(generation, chunk_ids, fields, keyword, starts, article_keyword)
     try:
         _save(snapshot, keyword_root(manifest))
     except OSError as exc:  # e.g. a replica with a read-only index dir: serve from memory
         log.warning("could not save the keyword index under %s: %s", keyword_root(manifest), exc)
     return snapshot
+
+
+@dataclass(frozen=True)
+class _TokenRows:
+    """Each chunk's tokens, read afresh from the manifest on every pass."""
+
+    rows: KeywordRows
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return (tokens.split() for _, _, tokens in self.rows)
+
+
+@dataclass(frozen=True)
+class _ArticleRows:
+    """Each article's tokens (`article_tokens` of its chunks' rows), read afresh on every pass."""
+
+    rows: KeywordRows
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for _, chunks in itertools.groupby(self.rows, key=lambda row: row[1]):
+            yield article_tokens([tokens.split() for _, _, tokens in chunks])
 
 
 def backfill(manifest: Manifest, source: ChunkSource) -> int:
@@ -155,20 +184,16 @@ def article_starts(article_ids: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.concatenate(([True], article_ids[1:] != article_ids[:-1]))).astype(np.int64)
 
 
-def article_tokens(rows: list[list[str]], starts: np.ndarray) -> list[list[str]]:
-    """One token row per article: its chunks' rows joined, the title counted once.
+def article_tokens(chunk_rows: list[list[str]]) -> list[str]:
+    """One article's token row: its chunks' rows joined, the title counted once.
 
     Every chunk row starts with its article's title tokens (`keyword_text`); the prefix all of an
     article's rows share is that title, so it is kept from the first row and dropped from the rest.
     Without this a long article would repeat its title once per chunk.
     """
-    out = []
-    bounds = [*starts.tolist(), len(rows)]
-    for start, end in itertools.pairwise(bounds):
-        first, rest = rows[start], rows[start + 1:end]
-        shared = len(os.path.commonprefix(rows[start:end])) if rest else 0  # works on any sequences
-        out.append(first + [t for r in rest for t in r[shared:]])
-    return out
+    first, rest = chunk_rows[0], chunk_rows[1:]
+    shared = len(os.path.commonprefix(chunk_rows)) if rest else 0  # works on any sequences
+    return first + [t for r in rest for t in r[shared:]]
 
 
 def chunk_row(chunk_id: str, meta: dict, tokens: list[str], sentences: tuple[bytes, bytes] | None = None) -> ChunkRow:

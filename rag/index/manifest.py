@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, path TEXT NOT NULL, article_id TEXT NOT NULL, position INTEGER NOT NULL,
     tokens TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_path ON chunks (path);
+CREATE INDEX IF NOT EXISTS chunks_in_reading_order ON chunks (article_id, position);
 CREATE TABLE IF NOT EXISTS sentences (
     chunk_id TEXT PRIMARY KEY, path TEXT NOT NULL, spans BLOB NOT NULL, vectors BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS sentences_by_path ON sentences (path);
@@ -76,6 +77,19 @@ class ChunkRow:
     position: int
     tokens: str  # keyword tokens, space-separated (`rag.index.keyword.tokenize`)
     sentences: tuple[bytes, bytes] | None = None  # `sentence_vectors.pack`ed spans and vectors
+
+
+@dataclass(frozen=True)
+class KeywordRows:
+    """The committed chunks' keyword rows of one generation; iterating gives (chunk_id, article_id,
+    tokens) in reading order (by article, then position), afresh each time."""
+
+    generation: int
+    articles: list[tuple[str, str, str, str]]  # (article_id, outlet, source, date)
+    _db: sqlite3.Connection
+
+    def __iter__(self) -> Iterator[tuple[str, str, str]]:
+        return iter(self._db.execute("SELECT chunk_id, article_id, tokens FROM chunks ORDER BY article_id, position"))
 
 
 @dataclass(frozen=True)
@@ -240,19 +254,22 @@ class Manifest:
         return generation, articles, with_sentences
 
     # --- the keyword rows ----------------------------------------------------------------------
-    def keyword_rows(self) -> tuple[int, list[tuple[str, str, str]], list[tuple[str, str, str, str]]]:
-        """(generation, (chunk_id, article_id, tokens) in reading order, (article_id, outlet, source, date)).
+    @contextmanager
+    def keyword_rows(self) -> Iterator[KeywordRows]:
+        """One generation's keyword rows, to be read as often as a build needs, never all in memory.
 
-        Read in one transaction, so the rows are exactly those of the generation returned.
+        A read transaction on a connection of its own holds the snapshot, so every pass sees exactly
+        the rows of the generation it reports, whatever an ingest commits meanwhile, and this
+        process's other manifest calls are not held up.
         """
-        with self._transaction() as db:
+        db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        try:
             db.execute("BEGIN")
             generation = int(db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
-            rows = db.execute(
-                "SELECT chunk_id, article_id, tokens FROM chunks ORDER BY article_id, position"
-            ).fetchall()
             articles = db.execute("SELECT article_id, outlet, source, date FROM articles").fetchall()
-        return generation, rows, articles
+            yield KeywordRows(generation, articles, db)
+        finally:
+            db.close()
 
     def files_without_chunk_rows(self) -> dict[str, str]:
         """path -> sha of committed files with no keyword rows: indexes built before they existed."""
