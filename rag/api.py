@@ -191,7 +191,8 @@ class Rag:
         llm = self.llm if options.use_llm else None
         started = time.perf_counter()
         standalone, notice = self._standalone(question, history or [], llm)
-        k = self.settings.top_k if llm is not None else max(self.settings.top_k, self.extractive_config.passages)
+        # the reader reads as many passages whoever writes the answer: the model chooses among its best sentences
+        k = max(self.settings.top_k, self.extractive_config.passages)
         # Time-aware retrieval when the user gave a date or the question names a time; otherwise
         # "today" only resolves the answer's relative dates (ranking by article costs the
         # undated gold sets 0.03-0.05 hit@1, docs/EVALUATION.md).
