@@ -31,6 +31,9 @@ METRICS = (
     ("false_refusal_rate", "false refusals"),
     ("answer_words_p50", "answer words p50"),
     ("first_text_p50_ms", "first text p50 ms"),
+    ("prompt_tokens_p50", "model prompt tokens p50"),
+    ("cached_tokens_p50", "of them from the prompt cache p50"),
+    ("model_prompt_ms_p50", "model reading the prompt p50 ms"),
     ("p50_ms", "p50 ms"),
     ("p95_ms", "p95 ms"),
     ("n", "n"),
@@ -62,6 +65,7 @@ class QuestionScore:
     mode: str = ""  # who answered: "llm", or "extractive" (by choice, or as the model's fallback)
     notice: str = ""  # what the answer told the user (a fallback, a dropped short answer)
     quotes: dict[int, str] = field(default_factory=dict)  # each marker's cited passage, for reading answers by hand
+    model_usage: dict[str, float] = field(default_factory=dict)  # the model server's token counts and prompt time
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,7 +83,7 @@ def score_question(item: GoldItem, answer: Answer, passages: Sequence[Passage], 
         facts_found=len(stated), facts_total=len(facts),
         facts_squashed=0 if answer.abstained else sum(m.squashed_found(f, answer.text) for f in facts),
         first_text_ms=first_text_ms, confidence=_confidence(answer), mode=answer.mode, notice=answer.notice,
-        quotes={c.number: c.quote for c in answer.citations},
+        quotes={c.number: c.quote for c in answer.citations}, model_usage=answer.model_usage,
         answer=answer.text, rewritten_question=answer.rewritten_question, words=len(answer.text.split()),
     )
     if not answer.abstained:
@@ -115,10 +119,18 @@ def summarize(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
         "false_refusal_rate": abstention.false_refusal_rate,
         "answer_words_p50": m.percentile([s.words for s in scores if not s.abstained], 50),
         "first_text_p50_ms": m.percentile([s.first_text_ms for s in scores if s.first_text_ms is not None], 50),
+        "prompt_tokens_p50": _usage_p50(scores, "prompt_tokens"),
+        "cached_tokens_p50": _usage_p50(scores, "cached_tokens"),
+        "model_prompt_ms_p50": _usage_p50(scores, "prompt_ms"),
         "p50_ms": m.percentile([s.ms for s in scores], 50),
         "p95_ms": m.percentile([s.ms for s in scores], 95),
         "n": len(scores),
     }
+
+
+def _usage_p50(scores: Sequence[QuestionScore], name: str) -> float | None:
+    """The median of one `ModelUsage` figure over the answers whose server reported it."""
+    return m.percentile([s.model_usage[name] for s in scores if name in s.model_usage], 50)
 
 
 def _share_all_found(scores: Sequence[QuestionScore], lenient: bool) -> float | None:

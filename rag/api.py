@@ -32,7 +32,7 @@ from rag.evidence.refusal import (
     reader_overrules,
     should_abstain,
 )
-from rag.generate.client import ChatModel, build_llm, describe_llm, stream_chat
+from rag.generate.client import ChatModel, ModelUsage, build_llm, describe_llm, stream_chat
 from rag.generate.local_model import llm_mode, local_model_name
 from rag.generate.local_server import LocalServer, local_server, local_settings
 from rag.generate.messages import (
@@ -332,8 +332,9 @@ class Rag:
         started = time.perf_counter()
         reply = ""
         shown = ""
+        usage: list[ModelUsage] = []
         for delta in stream_chat(llm, choice_messages(asked.rewritten_question, sentence_passages(listed)),
-                                 **{"max_tokens": CHOICE_MAX_TOKENS, **sampling}):
+                                 usage.append, **{"max_tokens": CHOICE_MAX_TOKENS, **sampling}):
             reply += delta
             visible = answer_line_text(reply)
             if len(visible) > len(shown) and not may_be_not_covered(visible):
@@ -342,6 +343,7 @@ class Rag:
         timings["generation"] = _ms(started)
         choice = read_choice(reply)
         chosen, short = ground_choice(choice, listed)
+        fields["model_usage"] = usage[-1].as_dict() if usage else {}
         if model_refuses(short, bool(chosen), read.evidence, self.abstain_config):
             if read.chosen and reader_overrules(read.evidence, self.abstain_config):
                 return extractive_answer(read.chosen, read.q.kind, notice=MODEL_DECLINED, **{**fields, "model": None})
@@ -355,13 +357,15 @@ class Rag:
         started = time.perf_counter()
         passages = article_leads(self.retriever, asked.passages)
         parts: list[str] = []
-        for delta in stream_answer(llm, asked.rewritten_question, passages, **sampling):
+        usage: list[ModelUsage] = []
+        for delta in stream_answer(llm, asked.rewritten_question, passages, usage.append, **sampling):
             parts.append(delta)
             yield TextDelta(delta)
         timings["generation"] = _ms(started)
         checked = verify_generated("".join(parts), passages, self.embedder)
         text, citations = resolve_markers(checked.text, passages)
-        fields = {"signals": read.evidence.as_dict(), "model": self.model_name, **asked.fields()}
+        fields = {"signals": read.evidence.as_dict(), "model": self.model_name, **asked.fields(),
+                  "model_usage": usage[-1].as_dict() if usage else {}}
         if model_declines(text, citations):
             return abstention(asked.passages, "llm", **fields)
         notice = ""

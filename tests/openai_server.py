@@ -50,6 +50,7 @@ class OpenAIServer:
         self.model = model
         self.reply: Reply = lambda body: DEFAULT_REPLY
         self.chunk_delay = 0.0  # seconds between streamed chunks, to model a slow model
+        self.reports_usage = True  # a stream asking for usage gets a last chunk with token counts
         self.requests: list[dict[str, Any]] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
@@ -215,6 +216,9 @@ class _Handler(BaseHTTPRequestHandler):
         if cut:
             return self._cut(cut)
         self._send_event(_chunk(model, {}, finish_reason="stop"))
+        asked = (self.server.owner.requests[-1].get("stream_options") or {}).get("include_usage")
+        if asked and self.server.owner.reports_usage:
+            self._send_event(_usage_chunk(model, self.server.owner.requests[-1], pieces))
         self._send_chunk(b"data: [DONE]\n\n")
         self._send_chunk(b"")
 
@@ -256,6 +260,15 @@ def _completion(model: str, text: str) -> dict[str, Any]:
         "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
+
+
+def _usage_chunk(model: str, body: dict[str, Any], pieces: list[str]) -> dict[str, Any]:
+    """OpenAI's last chunk of a stream asked for usage: no choices, the counts (words stand for tokens)."""
+    prompt = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
+    return {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
+            "choices": [], "usage": {"prompt_tokens": prompt, "completion_tokens": len(pieces),
+                                     "total_tokens": prompt + len(pieces),
+                                     "prompt_tokens_details": {"cached_tokens": 0}}}
 
 
 def _chunk(model: str, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:

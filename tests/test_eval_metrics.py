@@ -15,7 +15,8 @@ from eval import metrics as m
 from eval.baseline import cite_every_sentence
 from eval.goldset import REQUIRED, TYPES, GoldItem, available_sets, load_set, parse_item, set_paths
 from eval.report import format_table
-from eval.scoring import score_question, summarize
+from eval.scoring import QuestionScore, score_question, summarize
+from rag.generate.client import ModelUsage
 from rag.core.types import Answer, Citation, Passage, SourceRef
 
 FOX = "foxnews-us-china-fentanyl-talks-2024-01-30.txt"
@@ -241,6 +242,20 @@ def test_score_and_summarize() -> None:
     assert summary["false_refusal_rate"] == 0.5
     assert summary["p50_ms"] == 200.0 and summary["n"] == 3
     assert "key-fact recall" in format_table({"rag": summary})
+    assert summary["prompt_tokens_p50"] is None  # no model answered
+
+
+def test_model_usage_is_summarised_over_the_answers_that_report_it() -> None:
+    def asked(prompt: int, cached: int, prompt_ms: float | None) -> QuestionScore:
+        reply = answer("Jen Daskal led it. [1]", [cite(1, QUOTE_DASKAL)])
+        reply.model_usage = ModelUsage(prompt, cached, 5, prompt_ms).as_dict()
+        return score_question(_item(), reply, [passage(FOX)], 100.0)
+
+    scores = [asked(600, 200, 4000.0), asked(700, 300, None), asked(900, 250, 6000.0),
+              score_question(_item(), answer("Jen Daskal led it. [1]", [cite(1, QUOTE_DASKAL)]), [], 50.0)]
+    summary = summarize(scores)
+    assert (summary["prompt_tokens_p50"], summary["cached_tokens_p50"]) == (700, 250)
+    assert summary["model_prompt_ms_p50"] == 5000.0  # only the two servers that timed it
 
 
 def test_baseline_cites_every_sentence_of_its_node() -> None:

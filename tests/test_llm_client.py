@@ -15,7 +15,7 @@ from llama_index.core.llms import ChatMessage
 
 from rag.core.errors import ConfigError, LLMUnavailableError
 from rag.core.settings import Settings, load_settings
-from rag.generate.client import build_llm, chat, describe_llm, stream_chat
+from rag.generate.client import ModelUsage, build_llm, chat, describe_llm, stream_chat
 from tests.openai_server import DEFAULT_REPLY, OpenAIServer
 
 pytest_plugins = ["tests.openai_fixtures"]  # harmless if conftest loads it too
@@ -83,6 +83,25 @@ def test_streamed_answer_reassembles(
     assert len(deltas) > 1
     assert "".join(deltas) == DEFAULT_REPLY
     assert openai_server.requests[-1]["stream"] is True
+
+
+def test_a_stream_hands_over_the_servers_token_counts(
+    openai_server: OpenAIServer, openai_settings: Settings
+) -> None:
+    usage: list[ModelUsage] = []
+    text = "".join(stream_chat(build_llm(openai_settings), _messages("Who led the delegation?"), usage.append))
+    assert text == DEFAULT_REPLY
+    assert openai_server.requests[-1]["stream_options"] == {"include_usage": True}
+    assert usage == [ModelUsage(prompt_tokens=6, cached_tokens=0, completion_tokens=len(DEFAULT_REPLY.split(" ")))]
+
+
+def test_a_server_that_reports_no_usage_still_answers(
+    openai_server: OpenAIServer, openai_settings: Settings
+) -> None:
+    openai_server.reports_usage = False
+    usage: list[ModelUsage] = []
+    assert "".join(stream_chat(build_llm(openai_settings), _messages(), usage.append)) == DEFAULT_REPLY
+    assert usage == []
 
 
 def test_slow_steady_stream_is_not_cut_by_the_deadline(

@@ -73,6 +73,23 @@ def test_streams_through_the_projects_client(server, settings: Settings) -> None
     assert "three" in "".join(deltas).lower()
 
 
+def test_a_second_question_reads_the_shared_system_prompt_from_the_cache(server, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """The prompt cache is on: a request sharing the previous one's system prompt has only the
+    rest of its prompt read, and the server says so in its token counts."""
+    from rag.generate.client import ChatTurn, ModelUsage, build_llm, stream_chat
+    from rag.generate.local_server import local_settings
+
+    llm = build_llm(local_settings(settings, server.ensure()))
+    rules = ChatTurn("system", "You answer questions about the weather in one short sentence. " * 8)
+    usage: list[ModelUsage] = []
+    for question in ("Is it raining in Oslo?", "Is it snowing in Bergen?"):
+        list(stream_chat(llm, [rules, ChatTurn("user", question)], usage.append, max_tokens=8))
+    first, second = usage
+    assert first.prompt_tokens > 90 and second.prompt_tokens > 90
+    assert second.cached_tokens >= 90, second
+    assert second.prompt_ms is not None and first.prompt_ms is not None
+
+
 def test_killed_mid_answer_is_detected_and_restarted(server, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     from rag.generate.client import ChatTurn, build_llm, chat, stream_chat
     from rag.generate.local_server import local_settings

@@ -15,6 +15,10 @@ What we rely on, and what we add (verified against openai 2.54):
   then `timeout` between chunks; a stream that keeps producing text may run longer).
 - The client ends a stream quietly when the connection closes cleanly without `[DONE]`, so we
   require a chunk with a `finish_reason` before calling a stream complete.
+- A stream asks for the server's token counts (`stream_options.include_usage`, which OpenAI,
+  vLLM, Ollama and llama.cpp all honour) and hands them, with llama.cpp's own `timings` when the
+  server sends them, to the caller as a `ModelUsage`: how long a model takes to start is mostly
+  how many prompt tokens it had to read, and whether its prompt cache served the rest.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -36,7 +40,8 @@ if TYPE_CHECKING:
     import openai
     from openai.types.chat import ChatCompletionMessageParam
 
-__all__ = ["ChatModel", "ChatTurn", "Message", "build_llm", "chat", "describe_llm", "public_url", "stream_chat"]
+__all__ = ["ChatModel", "ChatTurn", "Message", "ModelUsage", "build_llm", "chat", "describe_llm", "public_url",
+           "stream_chat"]
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +57,7 @@ STATUS_HINTS = {
     429: " (rate limited)",
 }
 
-# ("chunk", delta, finish_reason) | ("done", text) | ("end",) | ("error", exception)
+# ("chunk", delta, finish_reason) | ("usage", ModelUsage) | ("done", text) | ("end",) | ("error", exception)
 Event = tuple[Any, ...]
 
 
@@ -72,6 +77,19 @@ class ChatTurn:
 
     role: str
     content: str
+
+
+@dataclass(frozen=True)
+class ModelUsage:
+    """What a server reported of one streamed reply."""
+
+    prompt_tokens: int
+    cached_tokens: int  # of the prompt's, served from the server's prompt cache (0 when it does not say)
+    completion_tokens: int
+    prompt_ms: float | None = None  # the server's own time reading the prompt (llama.cpp's `timings`)
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: value for name, value in asdict(self).items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -133,17 +151,19 @@ def chat(llm: ChatModel, messages: Sequence[Message]) -> str:
     return str(event[1])
 
 
-def stream_chat(llm: ChatModel, messages: Sequence[Message], **options: Any) -> Iterator[str]:
+def stream_chat(llm: ChatModel, messages: Sequence[Message], on_usage: Callable[[ModelUsage], None] | None = None,
+                **options: Any) -> Iterator[str]:
     """Yield the reply's text deltas as they arrive; `LLMUnavailableError` on any failure.
 
     The request starts on the first `next()`. Stopping early (break/close) abandons the stream.
-    `options` (e.g. temperature, max_tokens) are sent with the request.
+    `options` (e.g. temperature, max_tokens) are sent with the request. `on_usage` is called with
+    the server's token counts when it reports them, before the stream ends.
     """
     events: queue.Queue[Event] = queue.Queue()
     cancel = threading.Event()
     _spawn(lambda: _produce(llm, messages, events, cancel, options))
     try:
-        yield from _consume(events, llm.budget)
+        yield from _consume(events, llm.budget, on_usage)
     finally:
         cancel.set()
 
@@ -200,12 +220,16 @@ def _produce(
     """Worker thread: forward each streamed chunk as an event, then "end" or "error"."""
     try:
         stream = llm.client.chat.completions.create(
-            model=llm.model, messages=_payload(messages), stream=True, **{"temperature": TEMPERATURE, **options}
+            model=llm.model, messages=_payload(messages), stream=True, stream_options={"include_usage": True},
+            **{"temperature": TEMPERATURE, **options}
         )
         for chunk in stream:
             if cancel.is_set():
                 stream.close()
                 return
+            usage = _usage(chunk)
+            if usage is not None:
+                events.put(("usage", usage))
             choice = chunk.choices[0] if chunk.choices else None
             delta = choice.delta.content if choice and choice.delta else None
             events.put(("chunk", delta or "", choice.finish_reason if choice else None))
@@ -214,11 +238,29 @@ def _produce(
         events.put(("error", exc))
 
 
-def _consume(events: queue.Queue[Event], budget: Budget) -> Iterator[str]:
+def _usage(chunk: Any) -> ModelUsage | None:
+    """The token counts a chunk carries (the last one, when asked for), with llama.cpp's timings."""
+    usage = getattr(chunk, "usage", None)
+    if usage is None:
+        return None
+    details = getattr(usage, "prompt_tokens_details", None)
+    timings = (getattr(chunk, "model_extra", None) or {}).get("timings")
+    prompt_ms = timings.get("prompt_ms") if isinstance(timings, dict) else None
+    return ModelUsage(int(usage.prompt_tokens or 0), int(getattr(details, "cached_tokens", None) or 0),
+                      int(usage.completion_tokens or 0),
+                      round(float(prompt_ms), 1) if isinstance(prompt_ms, (int, float)) else None)
+
+
+def _consume(events: queue.Queue[Event], budget: Budget,
+             on_usage: Callable[[ModelUsage], None] | None = None) -> Iterator[str]:
     """Yield deltas; the first chunk may take the whole deadline, later ones `timeout_s` each."""
     wait, finished = budget.deadline_s, False
     while True:
         event = _next_event(events, wait, budget)
+        if event[0] == "usage":
+            if on_usage is not None:
+                on_usage(event[1])
+            continue
         if event[0] == "error":
             raise _unavailable(event[1], budget, budget.timeout_s, streaming=True)  # a stream is not retried
         if event[0] == "end":

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rag.core.text import defang
 from rag.core.types import Passage
 from rag.generate import prompts
-from rag.generate.client import ChatModel, ChatTurn, chat, stream_chat
+from rag.generate.client import ChatModel, ChatTurn, ModelUsage, chat, stream_chat
 
 
 def answer_messages(question: str, passages: list[Passage]) -> list[ChatTurn]:
@@ -32,9 +32,10 @@ def answer_messages(question: str, passages: list[Passage]) -> list[ChatTurn]:
     return [ChatTurn("system", prompts.ANSWER_SYSTEM), ChatTurn("user", user)]
 
 
-def stream_answer(llm: ChatModel, question: str, passages: list[Passage], **sampling: float) -> Iterator[str]:
+def stream_answer(llm: ChatModel, question: str, passages: list[Passage],
+                  on_usage: Callable[[ModelUsage], None] | None = None, **sampling: float) -> Iterator[str]:
     """The model's answer as it streams; `sampling` (temperature, max_tokens) goes to the model."""
-    yield from stream_chat(llm, answer_messages(question, passages), **sampling)
+    yield from stream_chat(llm, answer_messages(question, passages), on_usage, **sampling)
 
 
 def rewrite_question(llm: ChatModel, question: str, history: list[dict[str, str]]) -> str:
