@@ -16,8 +16,8 @@ from eval.baseline import cite_every_sentence
 from eval.goldset import REQUIRED, TYPES, GoldItem, available_sets, load_set, parse_item, set_paths
 from eval.report import format_table
 from eval.scoring import QuestionScore, score_question, summarize
-from rag.generate.client import ModelUsage
 from rag.core.types import Answer, Citation, Passage, SourceRef
+from rag.generate.client import ModelUsage
 
 FOX = "foxnews-us-china-fentanyl-talks-2024-01-30.txt"
 AGG = "aggregator-nbc-fentanyl-talks-plus-npr-nyt-ft.txt"

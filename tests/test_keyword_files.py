@@ -20,8 +20,8 @@ import Stemmer
 
 from ingest.pipeline import ingest_path
 from rag.core.settings import Settings
-from rag.index.committed import LocalIndex
 from rag.index import keyword
+from rag.index.committed import LocalIndex
 from rag.index.keyword import KeywordIndex, keyword_text, normalise, tokenize
 from rag.index.keyword_files import article_starts, article_tokens, keyword_root, open_snapshot
 from rag.index.manifest import Manifest

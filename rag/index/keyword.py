@@ -4,8 +4,9 @@ Tokens are bm25s's (lower case, English stemming, numbers and years kept as exac
 once per chunk at ingest and kept in the manifest. The index itself is built here, not by
 `bm25s.BM25.index`, because that needs every chunk's tokens as Python lists at once (hundreds of
 MB at 100k chunks) and cannot be appended to; here the build reads the manifest's token rows
-twice, a batch at a time, and writes each posting into its place in numpy arrays. The scores are bm25s's default ("lucene" BM25, k1 1.5,
-b 0.75; `tests/test_keyword_files.py` compares them), so the ranking is the one bm25s would give.
+twice, a batch at a time, and writes each posting into its place in numpy arrays. The scores
+are bm25s's default ("lucene" BM25, k1 1.5, b 0.75; `tests/test_keyword_files.py` compares
+them), so the ranking is the one bm25s would give.
 
 On disk an index is three numpy arrays in term-major order (for each term, the chunks holding it
 and their weights) plus the vocabulary; `load` memory-maps the arrays, so a fresh process pays
@@ -110,11 +111,11 @@ class KeywordIndex:
         idf = np.log1p((size - df + 0.5) / (df + 0.5)).astype(np.float32)
         doc_len = np.asarray(lengths, dtype=np.float32)
         norm = K1 * (1 - B + B * doc_len / max(float(doc_len.mean()), 1e-9))
-        for term_start in range(0, len(vocab), _TERMS_PER_STEP):  # weights in place, a slice of terms at a time
-            lo, hi = int(indptr[term_start]), int(indptr[min(term_start + _TERMS_PER_STEP, len(vocab))])
+        for first_term in range(0, len(vocab), _TERMS_PER_STEP):  # weights in place, a slice of terms at a time
+            terms = slice(first_term, min(first_term + _TERMS_PER_STEP, len(vocab)))
+            lo, hi = int(indptr[terms.start]), int(indptr[terms.stop])
             tf = weights[lo:hi]
-            term_idf = np.repeat(idf[term_start:term_start + _TERMS_PER_STEP], df[term_start:term_start + _TERMS_PER_STEP])
-            weights[lo:hi] = term_idf * tf / (tf + norm[docs[lo:hi]])
+            weights[lo:hi] = np.repeat(idf[terms], df[terms]) * tf / (tf + norm[docs[lo:hi]])
         return cls(vocab, indptr, docs, weights, size)
 
     def save(self, folder: Path) -> None:
