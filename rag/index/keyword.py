@@ -112,10 +112,10 @@ class KeywordIndex:
         doc_len = np.asarray(lengths, dtype=np.float32)
         norm = K1 * (1 - B + B * doc_len / max(float(doc_len.mean()), 1e-9))
         for first_term in range(0, len(vocab), _TERMS_PER_STEP):  # weights in place, a slice of terms at a time
-            terms = slice(first_term, min(first_term + _TERMS_PER_STEP, len(vocab)))
-            lo, hi = int(indptr[terms.start]), int(indptr[terms.stop])
+            span = slice(first_term, min(first_term + _TERMS_PER_STEP, len(vocab)))
+            lo, hi = int(indptr[span.start]), int(indptr[span.stop])
             tf = weights[lo:hi]
-            weights[lo:hi] = np.repeat(idf[terms], df[terms]) * tf / (tf + norm[docs[lo:hi]])
+            weights[lo:hi] = np.repeat(idf[span], df[span]) * tf / (tf + norm[docs[lo:hi]])
         return cls(vocab, indptr, docs, weights, size)
 
     def save(self, folder: Path) -> None:
