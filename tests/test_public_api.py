@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import rag
+from tests.conftest import REPO
 
 PUBLIC = {
     "Answer", "ArticleInfo", "Citation", "ConfigError", "IndexMissingError", "IndexUnavailableError",
@@ -48,6 +49,18 @@ def test_cli_help_loads_no_heavy_module() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stderr.strip() == ""
+
+
+def test_answering_from_an_index_loads_no_llama_index_core(sample_index: Path) -> None:
+    """Importing llama-index's core is 1.5 s of a cold `rag ask`; answering needs none of it."""
+    code = ("import sys; from rag.api import Rag; from rag.core.settings import Settings; "
+            f"answer = Rag(Settings(index_dir={str(sample_index)!r})).ask('Who led the US delegation to Beijing?'); "
+            "assert 'Daskal' in answer.text, answer.text; "
+            "print(sorted(m for m in ('llama_index.core', 'torch') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "RAG_LLM": "extractive", "RAG_NER_HELPER": "false",
+                                 "PYTHONPATH": str(REPO)})
+    assert loaded.stdout.strip().splitlines()[-1] == "[]", loaded.stdout + loaded.stderr
 
 
 def test_spacy_and_the_sentence_splitter_load_without_torch_scipy_or_sklearn() -> None:

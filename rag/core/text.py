@@ -7,7 +7,10 @@ data; llama-index's own splitter uses an untrained Punkt that breaks "U.S." and 
 from __future__ import annotations
 
 import functools
+import importlib.util
+import os
 import re
+from pathlib import Path
 
 from rag.core.imports import without_optional
 
@@ -17,13 +20,27 @@ _BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
 
 
 @functools.cache
-def _punkt():
-    from llama_index.core.utils import globals_helper
+def _nltk_data() -> str:
+    """Where the Punkt model and the stopword list are: `NLTK_DATA` if set, else the copy
+    llama-index ships (where its own `globals_helper` looks), put on NLTK's search path.
 
+    Found by the package's location rather than through `globals_helper`, because importing that
+    imports all of `llama_index.core`: 1.5 s of a cold `rag ask`, which otherwise never needs it."""
+    import nltk.data
+
+    folder = os.environ.get("NLTK_DATA") or str(
+        Path(importlib.util.find_spec("llama_index.core").submodule_search_locations[0]) / "_static" / "nltk_cache")
+    if folder not in nltk.data.path:
+        nltk.data.path.append(folder)
+    return folder
+
+
+@functools.cache
+def _punkt():
     with without_optional("scipy.stats", "sklearn"):  # NLTK's init imports both when installed; Punkt uses neither
         from nltk.tokenize import PunktTokenizer
 
-    globals_helper.wait_for_nltk_check()  # puts llama-index's bundled NLTK data on the path
+    _nltk_data()
     return PunktTokenizer("english")
 
 
@@ -57,9 +74,11 @@ def split_sentences_keep_space(text: str) -> list[str]:
 
 @functools.cache
 def _stopwords() -> frozenset[str]:
-    from llama_index.core.utils import globals_helper
+    with without_optional("scipy.stats", "sklearn"):
+        from nltk.corpus import stopwords
 
-    return frozenset(globals_helper.stopwords)
+    _nltk_data()
+    return frozenset(stopwords.words("english"))
 
 
 @functools.cache

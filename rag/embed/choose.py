@@ -28,12 +28,11 @@ from typing import TYPE_CHECKING
 from rag.embed.minilm import default_model_cache_dir, model_dir
 
 if TYPE_CHECKING:
-    from llama_index.core.base.embeddings.base import BaseEmbedding
-
+    from rag.core.protocols import Embedder
     from rag.core.settings import EmbedderName, Settings
 
 
-def get_embedder(settings: Settings, cache_dir: Path | None = None) -> BaseEmbedding:
+def get_embedder(settings: Settings, cache_dir: Path | None = None) -> Embedder:
     """The embedder named by `settings.embedder`; `cache_dir` overrides the ONNX model cache."""
     choice = settings.embedder
     cache_dir = cache_dir or default_model_cache_dir()
@@ -69,14 +68,14 @@ def onnx_usable(cache_dir: Path) -> bool:
     return cached_model_path(cache_dir).exists() or importlib.util.find_spec("onnx") is not None
 
 
-def onnx_embedder(cache_dir: Path, quantized: bool = False) -> BaseEmbedding:
+def onnx_embedder(cache_dir: Path, quantized: bool = False) -> Embedder:
     """The ONNX back end; the model is exported into `cache_dir` on first use."""
     from rag.embed.onnx import OnnxMiniLMEmbedding
 
     return OnnxMiniLMEmbedding(cache_dir=cache_dir, quantized=quantized)
 
 
-def torch_embedder() -> BaseEmbedding:
+def torch_embedder() -> Embedder:
     """The reference: sentence-transformers through llama-index, offline, on the CPU."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local path must never turn into a download
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding

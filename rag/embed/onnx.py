@@ -12,7 +12,6 @@ a short chunk never pays for a long one's padding.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import os
@@ -28,8 +27,6 @@ from typing import Any
 
 import numpy as np
 from filelock import FileLock
-from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
-from pydantic import Field, PrivateAttr
 
 from rag.embed.minilm import MAX_WORD_PIECES, default_model_cache_dir, get_tokenizer, model_dir
 
@@ -220,29 +217,38 @@ class EmbedStats:
         return self.word_pieces / self.seconds if self.seconds else 0.0
 
 
-class OnnxMiniLMEmbedding(BaseEmbedding):
-    """llama-index embedding for all-MiniLM-L6-v2 on onnxruntime; vectors are L2-normalised."""
+class OnnxMiniLMEmbedding:
+    """all-MiniLM-L6-v2 on onnxruntime; vectors are L2-normalised. It has the two methods the
+    pipeline's `Embedder` protocol asks for, the names llama-index's embeddings use.
 
-    cache_dir: Path = Field(default_factory=default_model_cache_dir, description="ONNX cache")
-    quantized: bool = Field(default=False, description="int8 dynamically quantised weights")
-    # 8 measured best on 2 cores (sample chunks: 170/s at 8, 128/s at 32; newswire: 211/s vs 176/s):
-    # small runs of similar-length texts carry almost no padding.
-    session_batch_size: int = Field(default=8, gt=0, description="texts per onnxruntime run")
-    num_threads: int = Field(default_factory=cpu_count, gt=0, description="intra-op threads")
+    Not a llama-index `BaseEmbedding`: importing that imports all of `llama_index.core`, 1.5 s of
+    a cold `rag ask` that never hands this embedder to llama-index (docs/perf/README.md).
+    """
 
-    _session: Any = PrivateAttr(default=None)
-    _tokenizer: Any = PrivateAttr(default=None)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _stats: EmbedStats = PrivateAttr(default_factory=EmbedStats)
+    model_name = "sentence-transformers/all-MiniLM-L6-v2"
 
-    def __init__(self, **data: Any) -> None:
-        data.setdefault("model_name", "sentence-transformers/all-MiniLM-L6-v2")
-        data.setdefault("embed_batch_size", 256)  # the unit we sort by length within
-        super().__init__(**data)
+    def __init__(self, cache_dir: Path | None = None, quantized: bool = False, session_batch_size: int = 8,
+                 num_threads: int | None = None) -> None:
+        """`quantized`: int8 dynamically quantised weights. `session_batch_size`: texts per
+        onnxruntime run; 8 measured best on 2 cores (sample chunks: 170/s at 8, 128/s at 32;
+        newswire: 211/s vs 176/s), as small runs of similar-length texts carry almost no padding."""
+        if session_batch_size <= 0 or (num_threads is not None and num_threads <= 0):
+            raise ValueError("session_batch_size and num_threads must be positive")
+        self.cache_dir = cache_dir or default_model_cache_dir()
+        self.quantized = quantized
+        self.session_batch_size = session_batch_size
+        self.num_threads = num_threads or cpu_count()
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+        self._stats = EmbedStats()
 
-    @classmethod
-    def class_name(cls) -> str:
-        return "OnnxMiniLMEmbedding"
+    def get_query_embedding(self, query: str) -> list[float]:
+        """This model uses no query instruction: a query is embedded as any text."""
+        return self.embed([query])[0].tolist()
+
+    def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False, **_: Any) -> list[list[float]]:
+        return self.embed(texts).tolist()
 
     def _runtime(self) -> tuple[Any, Any]:
         """Session and tokenizer, built on first use (exporting the model if needed)."""
@@ -318,21 +324,3 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
     def _hidden(self, session: Any, feed: dict[str, np.ndarray]) -> np.ndarray:
         """BERT's last hidden state for one padded batch."""
         return session.run([OUTPUT_NAME], feed)[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
-        return self.embed(texts).tolist()
-
-    def _get_text_embedding(self, text: str) -> Embedding:
-        return self._get_text_embeddings([text])[0]
-
-    def _get_query_embedding(self, query: str) -> Embedding:
-        return self._get_text_embedding(query)  # this model uses no query instruction
-
-    async def _aget_text_embeddings(self, texts: list[str]) -> list[Embedding]:
-        return await asyncio.to_thread(self._get_text_embeddings, texts)
-
-    async def _aget_text_embedding(self, text: str) -> Embedding:
-        return (await self._aget_text_embeddings([text]))[0]
-
-    async def _aget_query_embedding(self, query: str) -> Embedding:
-        return await self._aget_text_embedding(query)

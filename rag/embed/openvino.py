@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 from filelock import FileLock
-from pydantic import PrivateAttr
 
 from rag.embed.onnx import EXPORT_VERSION, OUTPUT_NAME, OnnxMiniLMEmbedding, ensure_model, model_key
 
@@ -77,14 +76,11 @@ def _convert(source: Path, target: Path) -> None:
 
 
 class OpenVinoMiniLMEmbedding(OnnxMiniLMEmbedding):
-    """llama-index embedding for all-MiniLM-L6-v2 on OpenVINO; vectors are L2-normalised."""
+    """all-MiniLM-L6-v2 on OpenVINO; vectors are L2-normalised."""
 
-    # One infer request holds its output buffer until the next call, so calls take turns.
-    _infer_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "OpenVinoMiniLMEmbedding"
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._infer_lock = threading.Lock()  # one infer request holds its output buffer until the next call
 
     def _model_file(self) -> Path:
         return ensure_ir(self.cache_dir)
