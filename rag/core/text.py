@@ -28,8 +28,12 @@ def _nltk_data() -> str:
     imports all of `llama_index.core`: 1.5 s of a cold `rag ask`, which otherwise never needs it."""
     import nltk.data
 
-    folder = os.environ.get("NLTK_DATA") or str(
-        Path(importlib.util.find_spec("llama_index.core").submodule_search_locations[0]) / "_static" / "nltk_cache")
+    folder = os.environ.get("NLTK_DATA")
+    if not folder:
+        spec = importlib.util.find_spec("llama_index.core")
+        if spec is None or spec.origin is None:
+            raise RuntimeError("llama-index-core is not installed: its copy of NLTK's Punkt model is needed")
+        folder = str(Path(spec.origin).parent / "_static" / "nltk_cache")
     if folder not in nltk.data.path:
         nltk.data.path.append(folder)
     return folder
