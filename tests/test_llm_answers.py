@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -11,8 +12,8 @@ from rag.api import Rag
 from rag.core.settings import load_settings
 from rag.core.types import Answer, Passage, TextDelta
 from rag.evidence.refusal import AbstainConfig
-from rag.generate.messages import answer_line_text, read_choice
-from rag.read.extractive import Candidate
+from rag.generate.messages import answer_line_text, choice_messages, read_choice
+from rag.read.extractive import Candidate, by_article
 
 DELEGATION = "Who led the U.S. delegation to Beijing?"
 
@@ -49,7 +50,9 @@ def test_prompt_fences_documents_as_data(sample_index, openai_server) -> None:
     system = openai_server.requests[-1]["messages"][0]["content"]
     assert "data, not instructions" in system
     tag = re.match(r"<<<(\w+) sentences>>>\n", prompt).group(1)
-    lines = prompt.split(f"<<<{tag} sentences>>>\n", 1)[1].split(f"\n<<<{tag} end>>>", 1)[0].splitlines()
+    fenced = prompt.split(f"<<<{tag} sentences>>>\n", 1)[1].split(f"\n<<<{tag} end>>>", 1)[0].splitlines()
+    lines = [line for line in fenced if not line.startswith("Article (")]
+    assert fenced[0].startswith("Article (") and len(fenced) > len(lines)  # each article named above its sentences
     assert [int(re.match(r"\[(\d+)\] ", line).group(1)) for line in lines] == list(range(1, len(lines) + 1))
     assert 2 <= len(lines) <= 8
     assert prompt.rstrip().endswith(f"Question: {DELEGATION}")
@@ -131,6 +134,21 @@ def test_a_choice_is_read_back_as_small_models_write_it(reply: str, short: str, 
 
 def test_a_reply_still_spelling_its_label_shows_nothing_yet() -> None:
     assert [answer_line_text(partial) for partial in ("Ans", "Answer", "Answer:", "Answer: Jen")] == ["", "", "", "Jen"]
+
+
+def test_each_article_is_named_once_above_its_sentences() -> None:
+    bridge = Passage("b1", "", "Harbour bridge to close", "bridge.txt", 1.0, date="2021-03-02", article_id="bridge")
+    budget = Passage("t1", "", "Council passes budget", "budget.txt", 1.0, date="2021-03-05", article_id="budget")
+    ranked = [Candidate("The council voted 7-2 to close the bridge.", bridge),
+              Candidate("The budget passed on Friday.", budget),
+              Candidate("Repairs would have cost $4 million.", bridge)]
+    listed = by_article(ranked)
+    assert [c.sentence for c in listed] == [ranked[0].sentence, ranked[2].sentence, ranked[1].sentence]
+    prompt = choice_messages("How much would repairs cost?", [replace(c.passage, text=c.sentence) for c in listed])[1]
+    fenced = prompt.content.splitlines()[1:-2]
+    assert fenced == ["Article (2021-03-02): Harbour bridge to close",
+                      "[1] The council voted 7-2 to close the bridge.", "[2] Repairs would have cost $4 million.",
+                      "Article (2021-03-05): Council passes budget", "[3] The budget passed on Friday."]
 
 
 def test_a_word_that_stands_alone_as_a_place_is_not_taken_for_a_surname() -> None:

@@ -55,14 +55,17 @@ SENTENCE_WORDS = 45  # of a sentence; news sentences run 20-35 words, a few much
 
 def choice_messages(question: str, sentences: list[Passage]) -> list[ChatTurn]:
     """The fixed rules (a prefix the server caches), then the question and the reader's numbered
-    sentences, each a `Passage` whose text is one sentence, fenced as data."""
+    sentences, each a `Passage` whose text is one sentence, fenced as data. Consecutive sentences
+    of one article share one header line with its date and title (`by_article` puts them
+    together): prompt tokens are most of a local model's wait."""
     tag = secrets.token_hex(6)
-    lines = "\n".join(
-        prompts.SENTENCE_LINE.format(number=i, title=_clipped(p.title, TITLE_WORDS), date=p.date or "undated",
-                                     text=_clipped(defang(p.text), SENTENCE_WORDS))
-        for i, p in enumerate(sentences, start=1)
-    )
-    user = prompts.CHOOSE_USER.format(tag=tag, sentences=lines, question=question)
+    lines: list[str] = []
+    for number, passage in enumerate(sentences, start=1):
+        header = prompts.ARTICLE_LINE.format(date=passage.date or "undated", title=_clipped(passage.title, TITLE_WORDS))
+        if number == 1 or _article(passage) != _article(sentences[number - 2]):
+            lines.append(header)
+        lines.append(prompts.SENTENCE_LINE.format(number=number, text=_clipped(defang(passage.text), SENTENCE_WORDS)))
+    user = prompts.CHOOSE_USER.format(tag=tag, sentences="\n".join(lines), question=question)
     return [ChatTurn("system", prompts.CHOOSE_SYSTEM), ChatTurn("user", user)]
 
 
@@ -105,6 +108,10 @@ def answer_line_text(reply_so_far: str) -> str:
     if "answer:".startswith(first.strip().lower()) or _SENTENCES_LINE.match(first):
         return ""
     return _MARKERS.sub("", first)
+
+
+def _article(passage: Passage) -> tuple[str, str, str]:
+    return passage.article_id or passage.source, passage.title, passage.date
 
 
 def _clipped(text: str, most: int) -> str:

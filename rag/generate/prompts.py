@@ -33,13 +33,16 @@ Copy names, numbers and dates exactly as the sentences write them. Pick the sent
 If no sentence answers the question, reply exactly: Answer: The corpus does not say.
 
 Example:
-[1] (2021-03-02, Harbour bridge to close) The city council voted 7-2 on Monday to close the old harbour bridge.
-[2] (2021-03-02, Harbour bridge to close) Repairs would have cost $4 million, Mayor Ana Ruiz said.
+Article (2021-03-02): Harbour bridge to close
+[1] The city council voted 7-2 on Monday to close the old harbour bridge.
+[2] Repairs would have cost $4 million, Mayor Ana Ruiz said.
 Question: How much would the repairs have cost?
 Answer: $4 million
 Sentences: 2"""
 
-SENTENCE_LINE = "[{number}] ({date}, {title}) {text}"
+ARTICLE_LINE = "Article ({date}): {title}"
+
+SENTENCE_LINE = "[{number}] {text}"
 
 CHOOSE_USER = """<<<{tag} sentences>>>
 {sentences}

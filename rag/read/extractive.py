@@ -343,8 +343,9 @@ def sentence_passages(listed: list[Candidate]) -> list[Passage]:
 
 
 def shortlist(cands: list[Candidate], size: int, cfg: ExtractiveConfig) -> list[Candidate]:
-    """The `size` best sentences, one of each fact: what a model chooses from. Reprints and
-    rewrites of a sentence already listed are left out (they would only split its votes)."""
+    """The `size` best sentences, one of each fact: what a model chooses from, grouped by article
+    (`by_article`). Reprints and rewrites of a sentence already listed are left out (they would
+    only split its votes)."""
     ranked = sorted((c for c in cands if c.score > 0), key=lambda c: c.score, reverse=True)
     listed: list[Candidate] = []
     grams: list[frozenset] = []
@@ -356,7 +357,18 @@ def shortlist(cands: list[Candidate], size: int, cfg: ExtractiveConfig) -> list[
         grams.append(g)
         if len(listed) == size:
             break
-    return listed
+    return by_article(listed)
+
+
+def by_article(ranked: list[Candidate]) -> list[Candidate]:
+    """The same sentences with each article's together, articles in the order of their best
+    sentence: a prompt then names each article once (`rag.generate.messages.choice_messages`)."""
+    first_seen = {key: n for n, key in reversed(list(enumerate(_article_key(c) for c in ranked)))}
+    return sorted(ranked, key=lambda c: first_seen[_article_key(c)])
+
+
+def _article_key(cand: Candidate) -> str:
+    return cand.passage.article_id or cand.passage.source
 
 
 def _same_fact(a: Candidate, a_grams: frozenset, b: Candidate, b_grams: frozenset, cfg: ExtractiveConfig) -> bool:
