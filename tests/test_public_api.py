@@ -51,12 +51,13 @@ def test_cli_help_loads_no_heavy_module() -> None:
     assert loaded.stderr.strip() == ""
 
 
-def test_answering_from_an_index_loads_no_llama_index_core(sample_index: Path) -> None:
-    """Importing llama-index's core is 1.5 s of a cold `rag ask`; answering needs none of it."""
+def test_answering_from_an_index_loads_neither_llama_index_core_nor_nltk(sample_index: Path) -> None:
+    """Importing llama-index's core is 1.5 s of a cold `rag ask`, NLTK and its Punkt model half a
+    second; answering a one-sentence question from an index needs none of them."""
     code = ("import sys; from rag.api import Rag; from rag.core.settings import Settings; "
             f"answer = Rag(Settings(index_dir={str(sample_index)!r})).ask('Who led the US delegation to Beijing?'); "
             "assert 'Daskal' in answer.text, answer.text; "
-            "print(sorted(m for m in ('llama_index.core', 'torch') if m in sys.modules))")
+            "print(sorted(m for m in ('llama_index.core', 'torch', 'nltk') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "RAG_LLM": "extractive", "RAG_NER_HELPER": "false",
                                  "PYTHONPATH": str(REPO)})

@@ -17,26 +17,31 @@ from rag.core.imports import without_optional
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][a-z]+)?")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
+_SENTENCE_END = re.compile(r"[.?!]")
+_CLOSING = ".?!\"')]}’”"
 
 
 @functools.cache
-def _nltk_data() -> str:
+def _nltk_data() -> Path:
     """Where the Punkt model and the stopword list are: `NLTK_DATA` if set, else the copy
-    llama-index ships (where its own `globals_helper` looks), put on NLTK's search path.
+    llama-index ships (where its own `globals_helper` looks).
 
     Found by the package's location rather than through `globals_helper`, because importing that
     imports all of `llama_index.core`: 1.5 s of a cold `rag ask`, which otherwise never needs it."""
+    folder = os.environ.get("NLTK_DATA")
+    if folder:
+        return Path(folder)
+    spec = importlib.util.find_spec("llama_index.core")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("llama-index-core is not installed: its copy of NLTK's Punkt model is needed")
+    return Path(spec.origin).parent / "_static" / "nltk_cache"
+
+
+def _on_nltk_path() -> None:
     import nltk.data
 
-    folder = os.environ.get("NLTK_DATA")
-    if not folder:
-        spec = importlib.util.find_spec("llama_index.core")
-        if spec is None or spec.origin is None:
-            raise RuntimeError("llama-index-core is not installed: its copy of NLTK's Punkt model is needed")
-        folder = str(Path(spec.origin).parent / "_static" / "nltk_cache")
-    if folder not in nltk.data.path:
-        nltk.data.path.append(folder)
-    return folder
+    if str(_nltk_data()) not in nltk.data.path:
+        nltk.data.path.append(str(_nltk_data()))
 
 
 @functools.cache
@@ -44,11 +49,16 @@ def _punkt():
     with without_optional("scipy.stats", "sklearn"):  # NLTK's init imports both when installed; Punkt uses neither
         from nltk.tokenize import PunktTokenizer
 
-    _nltk_data()
+    _on_nltk_path()
     return PunktTokenizer("english")
 
 
 def split_sentences(text: str) -> list[str]:
+    stripped = text.strip()
+    if not _SENTENCE_END.search(stripped.rstrip(_CLOSING)):
+        # Punkt breaks only after ".", "?" or "!": with none before the end there is one sentence,
+        # and a one-line question need not load its model (a third of a second of a cold `rag ask`)
+        return [stripped] if stripped else []
     return [s.strip() for s in _punkt().tokenize(text) if s.strip()]
 
 
@@ -78,10 +88,15 @@ def split_sentences_keep_space(text: str) -> list[str]:
 
 @functools.cache
 def _stopwords() -> frozenset[str]:
+    """NLTK's English stopword list. Unzipped, as llama-index ships it, it is a file of one word a
+    line, read here directly: importing NLTK for it costs a tenth of a cold `rag ask`."""
+    listed = _nltk_data() / "corpora" / "stopwords" / "english"
+    if listed.is_file():
+        return frozenset(listed.read_text(encoding="utf-8").split())
     with without_optional("scipy.stats", "sklearn"):
         from nltk.corpus import stopwords
 
-    _nltk_data()
+    _on_nltk_path()
     return frozenset(stopwords.words("english"))
 
 
