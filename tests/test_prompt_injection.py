@@ -118,8 +118,10 @@ def test_prompt_fences_sentences_and_defangs_their_markers(
         tags.append(tag)
         assert user.count(tag) == 2  # its own two fences: nothing inside can close them
         body = user.split(f"<<<{tag} sentences>>>\n", 1)[1].split(f"\n<<<{tag} end>>>", 1)[0]
-        texts = [re.sub(r"^\[\d+\] ", "", line) for line in body.splitlines()]
-        assert len(texts) >= 2 and all(line.startswith("[") for line in body.splitlines())
+        lines = body.splitlines()
+        assert all(re.match(r"\[\d+\] |Article \(", line) for line in lines)  # sentences under their articles
+        texts = [re.sub(r"^\[\d+\] |^Article \([^)]*\): ", "", line) for line in lines]
+        assert len(texts) >= 3
         assert not any(re.search(r"\[\d+\]", text) for text in texts), "a bracketed number reached the model"
         assert any("(7)" in text for text in texts)  # the injected sentence was sent, defanged
         assert user.rstrip().endswith(f"Question: {DELEGATION}")

@@ -61,9 +61,9 @@ def choice_messages(question: str, sentences: list[Passage]) -> list[ChatTurn]:
     tag = secrets.token_hex(6)
     lines: list[str] = []
     for number, passage in enumerate(sentences, start=1):
-        header = prompts.ARTICLE_LINE.format(date=passage.date or "undated", title=_clipped(passage.title, TITLE_WORDS))
         if number == 1 or _article(passage) != _article(sentences[number - 2]):
-            lines.append(header)
+            title = _clipped(defang(passage.title), TITLE_WORDS)
+            lines.append(prompts.ARTICLE_LINE.format(date=passage.date or "undated", title=title))
         lines.append(prompts.SENTENCE_LINE.format(number=number, text=_clipped(defang(passage.text), SENTENCE_WORDS)))
     user = prompts.CHOOSE_USER.format(tag=tag, sentences="\n".join(lines), question=question)
     return [ChatTurn("system", prompts.CHOOSE_SYSTEM), ChatTurn("user", user)]
