@@ -60,10 +60,13 @@ def choice_messages(question: str, sentences: list[Passage]) -> list[ChatTurn]:
     together): prompt tokens are most of a local model's wait."""
     tag = secrets.token_hex(6)
     lines: list[str] = []
+    previous = ""
     for number, passage in enumerate(sentences, start=1):
-        if number == 1 or _article(passage) != _article(sentences[number - 2]):
-            title = _clipped(defang(passage.title), TITLE_WORDS)
-            lines.append(prompts.ARTICLE_LINE.format(date=passage.date or "undated", title=title))
+        title = _clipped(defang(passage.title), TITLE_WORDS)
+        heading = prompts.ARTICLE_LINE.format(date=passage.date or "undated", title=title)
+        if heading != previous:  # the same heading on the line before: the same article
+            lines.append(heading)
+            previous = heading
         lines.append(prompts.SENTENCE_LINE.format(number=number, text=_clipped(defang(passage.text), SENTENCE_WORDS)))
     user = prompts.CHOOSE_USER.format(tag=tag, sentences="\n".join(lines), question=question)
     return [ChatTurn("system", prompts.CHOOSE_SYSTEM), ChatTurn("user", user)]
@@ -108,10 +111,6 @@ def answer_line_text(reply_so_far: str) -> str:
     if "answer:".startswith(first.strip().lower()) or _SENTENCES_LINE.match(first):
         return ""
     return _MARKERS.sub("", first)
-
-
-def _article(passage: Passage) -> tuple[str, str, str]:
-    return passage.article_id or passage.source, passage.title, passage.date
 
 
 def _clipped(text: str, most: int) -> str:
