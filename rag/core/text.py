@@ -40,8 +40,9 @@ def _nltk_data() -> Path:
 def _on_nltk_path() -> None:
     import nltk.data
 
-    if str(_nltk_data()) not in nltk.data.path:
-        nltk.data.path.append(str(_nltk_data()))
+    folder = str(_nltk_data())
+    if folder not in nltk.data.path:
+        nltk.data.path.append(folder)
 
 
 @functools.cache

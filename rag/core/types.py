@@ -40,6 +40,11 @@ class Passage:
     duplicates: list[SourceRef] = field(default_factory=list)
 
     @property
+    def article_key(self) -> str:
+        """The article this passage is from: its id, or its file for chunks of older indexes that carry none."""
+        return self.article_id or self.source
+
+    @property
     def sources(self) -> list[SourceRef]:
         """This passage's own location followed by those of its near-duplicates."""
         own = SourceRef(self.chunk_id, self.title, self.outlet, self.date, self.source, self.text, self.article_id)

@@ -363,12 +363,10 @@ def shortlist(cands: list[Candidate], size: int, cfg: ExtractiveConfig) -> list[
 def by_article(ranked: list[Candidate]) -> list[Candidate]:
     """The same sentences with each article's together, articles in the order of their best
     sentence: a prompt then names each article once (`rag.generate.messages.choice_messages`)."""
-    first_seen = {key: n for n, key in reversed(list(enumerate(_article_key(c) for c in ranked)))}
-    return sorted(ranked, key=lambda c: first_seen[_article_key(c)])
-
-
-def _article_key(cand: Candidate) -> str:
-    return cand.passage.article_id or cand.passage.source
+    first_seen: dict[str, int] = {}
+    for n, cand in enumerate(ranked):
+        first_seen.setdefault(cand.passage.article_key, n)
+    return sorted(ranked, key=lambda c: first_seen[c.passage.article_key])
 
 
 def _same_fact(a: Candidate, a_grams: frozenset, b: Candidate, b_grams: frozenset, cfg: ExtractiveConfig) -> bool:

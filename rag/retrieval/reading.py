@@ -28,7 +28,7 @@ def article_leads(retriever: HybridRetriever, passages: list[Passage], articles:
     """The opening chunk of each of the best `articles` retrieved articles."""
     best: dict[str, Passage] = {}
     for passage in passages:
-        best.setdefault(passage.article_id or passage.source, passage)
+        best.setdefault(passage.article_key, passage)
     chosen = list(best.values())[:articles]
     with_id = [p.article_id for p in chosen if p.article_id]  # chunks of older indexes may have none
     firsts = dict(zip(with_id, retriever.articles_chunks(with_id, limit=1)))
