@@ -6,7 +6,8 @@ answerable RealTime QA question of a half as the product does (its quiz date as 
 retrieval and reader), and counts a sentence as holding the answer when the reference, matched
 leniently as the eval's accuracy is, is in it, the sentence before it or its article's title,
 which is what the answer check reads (`rag.answer.verify.states`). Printed per number of
-passages read and of sentences shown.
+passages read and of sentences shown, after the share at each stage before (`STAGES`), so a lost
+answer is placed: never retrieved, retrieved but not of the question's shape, or ranked too low.
 
     python -m eval.shortlist_reach --source ~/realtimeqa_public --half tune [--passages 5 8] [--sentences 4 6 8 12]
 """
@@ -26,15 +27,28 @@ from rag.query.timeframe import preferred_window
 from rag.read import extractive
 
 
-def reach(rag: Rag, question: str, as_of: date, reference: str, sizes: list[int]) -> dict[int, bool]:
-    """{sentences shown: whether one of them holds `reference`} for one question."""
+STAGES = ("retrieved", "read", "fits", "scored")
+
+
+def reach(rag: Rag, question: str, as_of: date, reference: str, sizes: list[int]) -> dict[int | str, bool]:
+    """{sentences shown: whether one of them holds `reference`} for one question, and the same for
+    each stage before the shortlist (`STAGES`): the retrieved passages, every sentence the reader
+    reads, those of the shape the question asks for, and those scored above zero."""
     passages = rag.retrieve(question, rag.extractive_config.passages, as_of=as_of)
     window = preferred_window(question, as_of, rag.retriever.config.recent_days)
     read = rag._read(Asked(question, question, passages), window)
-    found = {}
+
+    def holds(cands: list[extractive.Candidate]) -> bool:
+        return any(squashed_found(reference, f"{c.passage.title} {c.context} {c.sentence}") for c in cands)
+
+    found: dict[int | str, bool] = {
+        "retrieved": any(squashed_found(reference, f"{p.title} {p.text}") for p in passages),
+        "read": holds(read.cands),
+        "fits": holds([c for c in read.cands if extractive.answers_kind(c, read.q)]),
+        "scored": holds([c for c in read.cands if c.score > 0]),
+    }
     for size in sizes:
-        listed = extractive.shortlist(read.cands, size, rag.extractive_config)
-        found[size] = any(squashed_found(reference, f"{c.passage.title} {c.context} {c.sentence}") for c in listed)
+        found[size] = holds(extractive.shortlist(read.cands, size, rag.extractive_config))
     return found
 
 
@@ -51,12 +65,13 @@ def main() -> int:
     items = [i for i in gold.items if i.answerable and i.extra.get("split") == args.half]
     rag = Rag(settings)
     print(f"{len(items)} answerable questions of the {args.half} half; share whose reference is shown")
-    print("passages | " + " | ".join(f"{n} sentences" for n in args.sentences))
+    print("passages | " + " | ".join(STAGES) + " | " + " | ".join(f"{n} sentences" for n in args.sentences))
     for passages in args.passages:
         rag.extractive_config = replace(rag.extractive_config, passages=passages)
         hits = [reach(rag, i.question, date.fromisoformat(i.extra["question_date"]), i.reference, args.sentences)
                 for i in items]
-        print(f"{passages} | " + " | ".join(f"{sum(h[n] for h in hits) / len(hits):.2f}" for n in args.sentences))
+        columns: list[int | str] = [*STAGES, *args.sentences]
+        print(f"{passages} | " + " | ".join(f"{sum(h[n] for h in hits) / len(hits):.2f}" for n in columns))
     return 0
 
 

@@ -102,6 +102,23 @@ def test_head_noun_is_read_from_part_of_speech_tags(question: str, head: str) ->
     assert head_noun(question) == head
 
 
+@pytest.mark.parametrize(("question", "names"), [
+    # a quiz question sets the scene, then asks: its second sentence's capital letter is no name
+    ("A ferry sank off Port Ellis this week. In which month was it built?", ("Port Ellis",)),
+    ("Which Dutch shipyard built the Tidewater ferries?", ("Dutch", "Tidewater")),  # a demonym still restricts
+    ("Which company did OpenAI buy?", ("Open",)),  # the head of a run-together name still counts
+])
+def test_names_are_capitalised_phrases_the_tagger_reads_as_more_than_function_words(
+        question: str, names: tuple[str, ...]) -> None:
+    assert profile(question).names == names
+
+
+def test_a_hyphenated_name_is_mentioned_by_its_last_part() -> None:
+    q = profile("Which state closed the US-Canada crossing?")
+    passage = Passage(chunk_id="c", text="", title="Border news", source="s", score=1.0)
+    assert answers_kind(Candidate("Officials in Maine closed the Canada crossing on Friday.", passage), q)
+
+
 def test_a_date_in_the_question_is_not_a_number_the_answer_must_hold() -> None:
     q = profile("Which company froze wages this week? (Question date: 2024-03-08.)")
     assert q.numbers == frozenset()

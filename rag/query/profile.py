@@ -65,6 +65,7 @@ _FULL_DATE = re.compile(
 _DATE_NOTE = re.compile(rf"\((?:[^()]*?)(?:{_FULL_DATE.pattern})[^()]*\)")
 _WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how (many|much))\b", re.IGNORECASE)
 _HEAD_SKIP = frozenset({"DET", "NUM", "ADJ", "PROPN", "ADV", "PUNCT", "PART"})
+_FUNCTION_WORDS = frozenset({"ADP", "DET", "PRON", "AUX", "SCONJ", "CCONJ", "PART", "ADV", "PUNCT"})
 
 
 QuestionKind = Literal["who", "identity", "when", "where", "how_many", "say", "why", "summary", "which", "what"]
@@ -212,16 +213,26 @@ def head_noun_after(toks: list[Token]) -> str:
 
 
 def _names(question: str) -> list[str]:
-    """Capitalised phrases, ignoring the sentence-initial question word."""
+    """Capitalised phrases, ignoring the sentence-initial question word, that name something.
+
+    A capital letter alone does not make a name: the question's second sentence may open with
+    "In which …". So a phrase made only of words the tagger reads as function words is dropped.
+    A demonym stays a name ("Which Mexican cartel …" is not answered by a sentence about Peru)."""
+    nominal = {t.text for t in tokens(question) if t.pos not in _FUNCTION_WORDS}
     found = []
     for match in _NAME.finditer(question):
         name = match.group(0)
         first, *rest = name.split()
         if match.start() == 0 or first.lower() in _QUESTION_WORDS:
             name = " ".join(rest)
-        if name and name.lower() not in _QUESTION_WORDS:
+        if name and name.lower() not in _QUESTION_WORDS and _tagged_nominal(name, nominal):
             found.append(name)
     return found
+
+
+def _tagged_nominal(name: str, nominal: set[str]) -> bool:
+    """Is a word of `name` (or the token it was cut from: "Open" of "OpenAI") more than a function word?"""
+    return any(word in token for word in re.split(r"[\s-]", name) if word for token in nominal)
 
 
 def speech_in(sentence: str) -> bool:

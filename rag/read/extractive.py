@@ -291,8 +291,10 @@ def _date_words(iso_date: str) -> str:
 
 def _mentions(text: str, name: str) -> bool:
     """A name counts as mentioned when its head word appears: the surname of "Ada Lovelace", the
-    "Marathon" of "Boston Marathon" (so an outlet called "Boston Globe" does not count)."""
-    words = [w for w in name.split() if len(w) > 1 and w.lower() not in _WEAK_NAME_WORDS] or name.split()
+    "Marathon" of "Boston Marathon" (so an outlet called "Boston Globe" does not count), the
+    "Mexico" of "US-Mexico"."""
+    parts = name.replace("-", " ").split()  # "US-Mexico border": the head is "Mexico"
+    words = [w for w in parts if len(w) > 1 and w.lower() not in _WEAK_NAME_WORDS] or parts
     return bool(re.search(rf"\b{re.escape(words[-1].lower())}", text.lower()))
 
 
