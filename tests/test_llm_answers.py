@@ -146,9 +146,9 @@ def test_each_article_is_named_once_above_its_sentences() -> None:
     assert [c.sentence for c in listed] == [ranked[0].sentence, ranked[2].sentence, ranked[1].sentence]
     prompt = choice_messages("How much would repairs cost?", [replace(c.passage, text=c.sentence) for c in listed])[1]
     fenced = prompt.content.splitlines()[1:-2]
-    assert fenced == ["Article (2021-03-02): Harbour bridge to close",
+    assert fenced == ["Article (2 Mar 2021): Harbour bridge to close",
                       "[1] The council voted 7-2 to close the bridge.", "[2] Repairs would have cost $4 million.",
-                      "Article (2021-03-05): Council passes budget", "[3] The budget passed on Friday."]
+                      "Article (5 Mar 2021): Council passes budget", "[3] The budget passed on Friday."]
 
 
 def test_a_word_that_stands_alone_as_a_place_is_not_taken_for_a_surname() -> None:

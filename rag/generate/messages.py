@@ -7,16 +7,25 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
+from rag.core.datewords import MONTH_ABBREVIATIONS
 from rag.core.text import defang
 from rag.core.types import Passage
 from rag.generate import prompts
 from rag.generate.client import ChatModel, ChatTurn, ModelUsage, chat, stream_chat
 
 
+def fence_tag() -> str:
+    """A fresh random tag per request, so no document text can close its fence or forge one.
+    Six hex digits: 16.7 million values against a document that cannot see them, and 9 prompt
+    tokens a fence line where twelve digits took 15."""
+    return secrets.token_hex(3)
+
+
 def answer_messages(question: str, passages: list[Passage]) -> list[ChatTurn]:
     """System rules plus the question with each passage fenced as numbered data."""
-    tag = secrets.token_hex(6)
+    tag = fence_tag()
     documents = "\n\n".join(
         prompts.DOCUMENT_FENCE.format(
             tag=tag,
@@ -50,7 +59,10 @@ def rewrite_question(llm: ChatModel, question: str, history: list[dict[str, str]
 CHOICE_MAX_TOKENS = 48  # two short lines; a longer reply is a model ignoring the format
 SHORT_ANSWER_WORDS = 12  # past this an "answer line" is a sentence copied out, not a short answer
 TITLE_WORDS = 10  # of an article's title, beside each of its sentences
-SENTENCE_WORDS = 45  # of a sentence; news sentences run 20-35 words, a few much longer
+# Of a sentence. News sentences run 20-35 words, a few much longer; clipped at 35, the six shown
+# still hold the reference as often as whole sentences do on both RealTime QA halves (at 30 the
+# tune half loses 0.02), and about a quarter of them are shorter for it (docs/EVALUATION.md).
+SENTENCE_WORDS = 35
 
 
 def choice_messages(question: str, sentences: list[Passage]) -> list[ChatTurn]:
@@ -58,12 +70,12 @@ def choice_messages(question: str, sentences: list[Passage]) -> list[ChatTurn]:
     sentences, each a `Passage` whose text is one sentence, fenced as data. Consecutive sentences
     of one article share one header line with its date and title (`by_article` puts them
     together): prompt tokens are most of a local model's wait."""
-    tag = secrets.token_hex(6)
+    tag = fence_tag()
     lines: list[str] = []
     previous = ""
     for number, passage in enumerate(sentences, start=1):
         title = _clipped(defang(passage.title), TITLE_WORDS)
-        heading = prompts.ARTICLE_LINE.format(date=passage.date or "undated", title=title)
+        heading = prompts.ARTICLE_LINE.format(date=_day(passage.date), title=title)
         if heading != previous:  # the same heading on the line before: the same article
             lines.append(heading)
             previous = heading
@@ -111,6 +123,16 @@ def answer_line_text(reply_so_far: str) -> str:
     if "answer:".startswith(first.strip().lower()) or _SENTENCES_LINE.match(first):
         return ""
     return _MARKERS.sub("", first)
+
+
+def _day(iso: str) -> str:
+    """'2024-03-08' -> '8 Mar 2024': the same day in 11 tokens of the model's where ISO takes 14
+    (each digit is a token). Anything else is shown as given, or as "undated"."""
+    try:
+        day = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso or "undated"
+    return f"{day.day} {MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
 
 
 def _clipped(text: str, most: int) -> str:

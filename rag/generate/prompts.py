@@ -33,7 +33,7 @@ Copy names, numbers and dates exactly as the sentences write them. Pick the sent
 If no sentence answers the question, reply exactly: Answer: The corpus does not say.
 
 Example:
-Article (2021-03-02): Harbour bridge to close
+Article (2 Mar 2021): Harbour bridge to close
 [1] The city council voted 7-2 on Monday to close the old harbour bridge.
 [2] Repairs would have cost $4 million, Mayor Ana Ruiz said.
 Question: How much would the repairs have cost?
