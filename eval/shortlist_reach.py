@@ -26,7 +26,6 @@ from rag.core.settings import load_settings
 from rag.query.timeframe import preferred_window
 from rag.read import extractive
 
-
 STAGES = ("retrieved", "read", "fits", "scored")
 
 
