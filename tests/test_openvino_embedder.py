@@ -5,6 +5,7 @@ Runs the real OpenVINO runtime on this machine's CPU (bf16 where it has it, fp32
 
 from __future__ import annotations
 
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -61,6 +62,21 @@ def test_auto_takes_openvino_exactly_where_the_cpu_has_bf16(tmp_path: Path) -> N
     assert type(chosen) is expected
     assert isinstance(get_embedder(Settings(embedder="openvino"), cache_dir=tmp_path), OpenVinoMiniLMEmbedding)
     assert not list(tmp_path.iterdir()), "building an embedder must not convert anything yet"
+
+
+def test_the_cpu_flags_shortcut_agrees_with_openvino_here() -> None:
+    assert cpu_has_bf16() == ("BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
+
+
+def test_a_cpu_without_bf16_flags_is_answered_without_importing_openvino(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma avx512f\n")
+    monkeypatch.setitem(sys.modules, "openvino", None)  # importing it now raises ImportError
+    assert cpu_has_bf16(cpuinfo) is False
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx512f avx512_bf16\n")
+    with pytest.raises(ImportError):  # a CPU that may have bf16 is still asked through OpenVINO
+        cpu_has_bf16.__wrapped__(cpuinfo)
 
 
 def test_killed_conversion_leaves_nothing_to_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
