@@ -90,6 +90,38 @@ def test_a_second_question_reads_the_shared_system_prompt_from_the_cache(server,
     assert second.prompt_ms is not None and first.prompt_ms is not None
 
 
+def test_a_new_server_starts_with_the_rules_already_read(settings: Settings, tmp_path: Path) -> None:
+    """The first server reads the choice prompt's fixed rules and saves that state; the next one
+    loads it at start, so its first question reads only what follows the rules, and is answered
+    as by the server that read them itself. A damaged file is read by none and made again."""
+    from rag.core.types import Passage
+    from rag.generate.client import build_llm, stream_chat
+    from rag.generate.local_model import resolve_local_model
+    from rag.generate.local_server import LocalServer, local_settings
+    from rag.generate.messages import choice_messages
+
+    bridge = Passage("b1", "Repairs would have cost $4 million, the mayor said.", "Harbour bridge to close",
+                     "bridge.txt", 1.0, date="2021-03-02")
+    messages = choice_messages("How much would the repairs have cost?", [bridge])
+    replies, usage, states = [], [], []
+    for start in range(3):
+        if start == 2:  # a damaged file is refused by the server, then computed and saved again
+            saved = next(tmp_path.glob("choose-*.bin"))
+            saved.write_bytes(saved.read_bytes()[:1000])
+        srv = LocalServer(resolve_local_model(settings), settings.local_threads, settings.local_ctx,
+                          state_dir=tmp_path)
+        try:
+            llm = build_llm(local_settings(settings, srv.ensure()))
+            states.append(srv.prompt_state)
+            replies.append("".join(stream_chat(llm, messages, usage.append, max_tokens=16, temperature=0)))
+        finally:
+            srv.stop()
+    assert states == ["saved", "restored", "saved"]
+    assert len(list(tmp_path.glob("choose-*.bin"))) == 1 and not list(tmp_path.glob("*.tmp"))
+    assert usage[1].cached_tokens >= 150, usage[1]  # the rules are about 190 tokens
+    assert replies[0] == replies[1] == replies[2] and "4 million" in replies[0]
+
+
 def test_killed_mid_answer_is_detected_and_restarted(server, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     from rag.generate.client import ChatTurn, build_llm, chat, stream_chat
     from rag.generate.local_server import local_settings

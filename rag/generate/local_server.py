@@ -27,7 +27,9 @@ Server settings: one request at a time (`n_parallel` 1: two would halve each one
 cores and double the KV memory), `settings.local_threads` threads for prompt and generation,
 `settings.local_ctx` tokens of context, the prompt cache on (a request sharing a prefix with the
 previous one, such as the fixed system prompt, reuses its computed state), and its host-memory
-copy bounded (`CACHE_RAM_MIB`), so memory stays bounded however many chats run.
+copy bounded (`CACHE_RAM_MIB`), so memory stays bounded however many chats run. A new server starts
+with the fixed rules already read: their state is saved to a file once and loaded at each start
+(`rag.generate.prompt_state`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from pathlib import Path
 from rag.core.errors import LLMUnavailableError
 from rag.core.settings import Settings
 from rag.generate.local_model import LocalModel, resolve_local_model
+from rag.generate.prompt_state import prime
 
 __all__ = ["Endpoint", "LocalServer", "ensure_local_server", "local_server", "local_settings", "stop_local_servers"]
 
@@ -76,8 +79,11 @@ class LocalServer:
     """One llama.cpp server child process for one model file, started, watched and stopped here."""
 
     def __init__(self, model: LocalModel, threads: int = 2, ctx: int = 4096, log_path: Path | None = None,
-                 start_timeout_s: float = START_TIMEOUT_S, health_every_s: float = HEALTH_EVERY_S) -> None:
+                 start_timeout_s: float = START_TIMEOUT_S, health_every_s: float = HEALTH_EVERY_S,
+                 state_dir: Path | None = None) -> None:
         self.model = model
+        self.state_dir = state_dir  # where the fixed rules' computed state is kept (`prompt_state`)
+        self.prompt_state = ""  # what the last start did with it: "restored", "saved" or why neither
         self.threads = threads
         self.ctx = ctx
         self.log_path = log_path
@@ -159,6 +165,9 @@ class LocalServer:
             try:
                 self._spawn(ports[attempt] if attempt < len(ports) else _free_port())
                 self._wait_ready()
+                if self.state_dir is not None:
+                    self.prompt_state = prime(self._port, self.state_dir, self.model, self.ctx, self.start_timeout_s)
+                    log.info("local model server: the rules' prompt state %s", self.prompt_state)
                 return
             except LLMUnavailableError as exc:
                 last = exc
@@ -171,6 +180,8 @@ class LocalServer:
         args = [sys.executable, "-m", __name__, "--model", str(self.model.path), "--name", self.model.name,
                 "--port", str(port), "--threads", str(self.threads), "--ctx", str(self.ctx),
                 "--parent", str(os.getpid()), "--pipe", str(read_fd)]
+        if self.state_dir is not None:
+            args += ["--state-dir", str(self.state_dir)]
         out = self.log_path.open("ab") if self.log_path else None
         try:
             # A session of its own: Ctrl-C in a terminal reaches the app, which stops the child itself.
@@ -275,7 +286,10 @@ def local_server(settings: Settings) -> LocalServer:
         if key not in _servers:
             log_path = settings.model_cache_dir / "logs" / f"server-{os.getpid()}.log"
             log_path.parent.mkdir(parents=True, exist_ok=True)
-            _servers[key] = LocalServer(model, settings.local_threads, settings.local_ctx, log_path)
+            state_dir = settings.model_cache_dir / "prompt-states"
+            state_dir.mkdir(parents=True, exist_ok=True)
+            _servers[key] = LocalServer(model, settings.local_threads, settings.local_ctx, log_path,
+                                        state_dir=state_dir)
         return _servers[key]
 
 
@@ -362,6 +376,8 @@ def _serve(argv: Sequence[str] | None = None) -> None:
     params.cpuparams.n_threads = params.cpuparams_batch.n_threads = args.threads
     params.cache_prompt = True
     params.cache_ram_mib = CACHE_RAM_MIB
+    if args.state_dir:
+        params.slot_save_path = os.path.join(args.state_dir, "")  # llama.cpp appends the file name as is
     server = xllamacpp.Server(params)  # loads the model and starts listening
     print(f"listening at {server.listening_address}", flush=True)
     _wait_for_parent_exit(args.parent, args.pipe)
@@ -386,6 +402,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--ctx", type=int, default=4096)
     parser.add_argument("--parent", type=int, required=True)
     parser.add_argument("--pipe", type=int, required=True)
+    parser.add_argument("--state-dir", default="", help="folder of saved prompt states (slot save/restore)")
     return parser.parse_args(argv)
 
 
