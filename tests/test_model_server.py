@@ -106,7 +106,7 @@ def test_a_new_server_starts_with_the_rules_already_read(settings: Settings, tmp
     replies, usage, states = [], [], []
     for start in range(3):
         if start == 2:  # a damaged file is refused by the server, then computed and saved again
-            saved = next(tmp_path.glob("choose-*.bin"))
+            saved = next(tmp_path.glob("*-choose-*.bin"))
             saved.write_bytes(saved.read_bytes()[:1000])
         srv = LocalServer(resolve_local_model(settings), settings.local_threads, settings.local_ctx,
                           state_dir=tmp_path)
@@ -117,7 +117,7 @@ def test_a_new_server_starts_with_the_rules_already_read(settings: Settings, tmp
         finally:
             srv.stop()
     assert states == ["saved", "restored", "saved"]
-    assert len(list(tmp_path.glob("choose-*.bin"))) == 1 and not list(tmp_path.glob("*.tmp"))
+    assert len(list(tmp_path.glob("*-choose-*.bin"))) == 1 and not list(tmp_path.glob("*.tmp"))
     assert usage[1].cached_tokens >= 150, usage[1]  # the rules are about 190 tokens
     assert replies[0] == replies[1] == replies[2] and "4 million" in replies[0]
 
