@@ -1,5 +1,6 @@
 """Checks and stand-ins the index tests share: a generated article, a consistency check of
-manifest against Chroma, and a store that counts what retrieval reads."""
+manifest against Chroma, the manifest's article rows, the folder of sample files in other formats,
+and a store that counts what retrieval reads."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from rag.core.settings import Settings
 from rag.core.types import StoredChunk
+from rag.index.manifest import Manifest
 from rag.index.store import ChunkStore
 
 WORDS = [
@@ -135,3 +137,18 @@ class CountingStore:
 
     def require_content(self) -> None:
         self.real.require_content()
+
+
+FORMATS = Path(__file__).resolve().parent / "fixtures" / "formats"
+"""Sample feeds, dumps, PDFs and Word files (tests/fixtures/formats/sources says where each is from)."""
+
+
+def manifest_articles(settings: Settings) -> dict[str, dict[str, str | int]]:
+    """title -> the manifest's article row."""
+    manifest = Manifest(settings.manifest_path)
+    try:
+        rows = manifest.articles()
+    finally:
+        manifest.close()
+    keys = ("article_id", "title", "outlet", "date", "byline", "source", "chunks")
+    return {row[1]: dict(zip(keys, row)) for row in rows}

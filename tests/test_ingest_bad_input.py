@@ -9,8 +9,7 @@ from pathlib import Path
 
 from ingest.pipeline import ingest_path
 from rag.core.settings import Settings
-from tests.test_crash_safety import index_problems
-from tests.test_ingest_formats import FORMATS, _articles
+from tests.index_checks import FORMATS, index_problems, manifest_articles
 
 TWO_GB = 2 * 1024**3
 
@@ -43,7 +42,7 @@ def test_every_bad_input_is_named_and_the_rest_goes_in(tmp_path: Path, sample_ra
                               "headline, link, published); name it with --field text=COLUMN",
         "sitemap.xml": "skipped: not a readable RSS or Atom feed (no <rss>, <feed> or <rdf:RDF> element)",
     }
-    assert set(_articles(settings)) == {
+    assert set(manifest_articles(settings)) == {
         "Kessel Island ferry fares frozen for 2024", "Kessel Island lighthouse reopens to visitors",  # bad-lines.jsonl
         "Harbour wall repairs start at Pier 2",  # the malformed feed's readable item
         "Harbor Authority opens night ferry service to Kessel Island",

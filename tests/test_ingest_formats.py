@@ -20,10 +20,8 @@ from ingest.sources import ReadOptions
 from rag.core.settings import Settings
 from rag.index.manifest import Manifest
 from rag.index.store import ChunkStore
-from tests.conftest import REPO
-from tests.test_crash_safety import index_problems
+from tests.index_checks import FORMATS, index_problems, manifest_articles
 
-FORMATS = REPO / "tests" / "fixtures" / "formats"
 BRIDGE_URL = "url:merrincourier.example/2024/03/05/council-votes-to-rebuild-old-mill-bridge"
 
 
@@ -37,17 +35,6 @@ def _folder(tmp_path: Path, *names: str, into: str = "news") -> Path:
 
 def _ingest(folder: Path, settings: Settings, embedder, **options) -> IngestReport:
     return ingest_path(folder, settings, embedder=embedder, progress=False, options=ReadOptions(**options))
-
-
-def _articles(settings: Settings) -> dict[str, dict[str, str | int]]:
-    """title -> the manifest's article row."""
-    manifest = Manifest(settings.manifest_path)
-    try:
-        rows = manifest.articles()
-    finally:
-        manifest.close()
-    keys = ("article_id", "title", "outlet", "date", "byline", "source", "chunks")
-    return {row[1]: dict(zip(keys, row)) for row in rows}
 
 
 def _texts(settings: Settings, source: str) -> list[str]:
@@ -64,7 +51,7 @@ def test_every_kind_goes_in_with_its_metadata(tmp_path: Path, sample_rag) -> Non
     report = _ingest(folder, settings, sample_rag.embedder)
     assert report.errors == []
     assert report.files == 3 + 2 + 3 + 2 + 2 + 1 + 1
-    got = _articles(settings)
+    got = manifest_articles(settings)
 
     school = got["Kessel Island school gets a solar roof before the summer term"]  # RSS content:encoded
     assert (school["outlet"], school["date"], school["byline"]) == ("The Merrin Courier", "2024-03-04", "Amira Stone")
@@ -105,7 +92,7 @@ def test_a_dump_with_other_column_names_reads_with_configured_fields(tmp_path: P
     fields = DumpFields().with_names({"text": "article", "outlet": "publication"})
     report = _ingest(folder, settings, sample_rag.embedder, fields=fields)
     assert (report.files, report.errors) == (1, [])
-    marathon = _articles(settings)["Port Merrin marathon moves to October"]
+    marathon = manifest_articles(settings)["Port Merrin marathon moves to October"]
     assert (marathon["outlet"], marathon["date"], marathon["byline"]) == ("Valley Post", "2024-03-01", "Owen Marsh")
 
 
@@ -120,7 +107,7 @@ def test_a_refreshed_feed_adds_only_its_new_item_and_keeps_the_rolled_off_one(tm
     shutil.copyfile(FORMATS / "merrin-courier-2024-03-07.rss", feed)  # one new item, the oldest rolled off
     refreshed = _ingest(folder, settings, sample_rag.embedder)
     assert (refreshed.files, refreshed.skipped, refreshed.removed, refreshed.errors) == (1, 2, 0, [])
-    titles = set(_articles(settings))
+    titles = set(manifest_articles(settings))
     assert "Night ferry to Kessel Island sells out its first week" in titles
     assert "Sallow valley farmers report the earliest lambing in a decade" in titles  # no longer in the feed
     assert len(titles) == 4
@@ -138,7 +125,7 @@ def test_a_grown_dump_adds_only_its_new_rows(tmp_path: Path, sample_rag) -> None
     dump.write_text("".join(rows))
     grown = _ingest(folder, settings, sample_rag.embedder)
     assert (grown.files, grown.skipped, grown.chunks > 0) == (1, 2, True)
-    assert len(_articles(settings)) == 3
+    assert len(manifest_articles(settings)) == 3
 
 
 def test_a_url_twice_in_a_dump_is_one_article_and_the_first_copy_stays(tmp_path: Path, sample_rag) -> None:
@@ -168,7 +155,8 @@ def test_a_feed_item_and_the_saved_page_are_one_article_with_the_fuller_text(
         assert report.errors == []
     again = _ingest(_folder(tmp_path), settings, sample_rag.embedder)
     assert (again.files, again.duplicates) == (0, 1)  # a second run changes nothing
-    bridges = [a for a in _articles(settings).values() if str(a["title"]).startswith("Council votes to rebuild")]
+    bridges = [a for a in manifest_articles(settings).values()
+               if str(a["title"]).startswith("Council votes to rebuild")]
     assert len(bridges) == 1 and bridges[0]["source"] == "old-mill-bridge.html"
     manifest = Manifest(settings.manifest_path)
     try:

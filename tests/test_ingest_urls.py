@@ -15,8 +15,7 @@ from ingest.pipeline import ingest
 from ingest.sources import ReadOptions
 from rag.core.settings import Settings
 from rag.index.manifest import Manifest
-from tests.test_crash_safety import index_problems
-from tests.test_ingest_formats import FORMATS, _articles
+from tests.index_checks import FORMATS, index_problems, manifest_articles
 
 CAP = 64 * 1024
 ROUTES = {  # path -> (status, content type, body)
@@ -80,7 +79,7 @@ def test_pages_and_feeds_come_in_and_every_failed_fetch_is_named(tmp_path, sampl
     assert errors.pop(f"{site}/huge.html") == f"skipped: too large ({2 * CAP + 7:,} bytes declared; the cap is {CAP:,})"
     assert errors.pop(f"{site}/loop") == "skipped: more than 3 redirects"
     assert errors == {}
-    got = _articles(settings)
+    got = manifest_articles(settings)
     assert len(got) == 3 + 1  # the feed's three items (the bridge story once) and the PDF
     bridge = got["Council votes to rebuild Old Mill bridge by 2026"]
     # Fetched through a redirect, the page is its canonical address, the same as the feed item's link:

@@ -120,7 +120,7 @@ def test_ingest_reports_per_file_and_keeps_names_to_their_base(tmp_path: Path) -
 
 
 def test_ingest_takes_feeds_dumps_and_pdfs_and_names_bad_lines(tmp_path: Path) -> None:
-    from tests.test_ingest_formats import FORMATS
+    from tests.index_checks import FORMATS
 
     settings = Settings(index_dir=tmp_path / "index")
     files = [("files", (name, (FORMATS / name).read_bytes(), "application/octet-stream"))
