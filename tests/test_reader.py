@@ -105,6 +105,7 @@ def test_head_noun_is_read_from_part_of_speech_tags(question: str, head: str) ->
 @pytest.mark.parametrize(("question", "names"), [
     # a quiz question sets the scene, then asks: its second sentence's capital letter is no name
     ("A ferry sank off Port Ellis this week. In which month was it built?", ("Port Ellis",)),
+    ("Floods hit Port Ellis. In which Inland town did roofs fall?", ("Port Ellis", "Inland")),
     ("Which Dutch shipyard built the Tidewater ferries?", ("Dutch", "Tidewater")),  # a demonym still restricts
     ("Which company did OpenAI buy?", ("Open",)),  # the head of a run-together name still counts
 ])

@@ -216,23 +216,22 @@ def _names(question: str) -> list[str]:
     """Capitalised phrases, ignoring the sentence-initial question word, that name something.
 
     A capital letter alone does not make a name: the question's second sentence may open with
-    "In which …". So a phrase made only of words the tagger reads as function words is dropped.
-    A demonym stays a name ("Which Mexican cartel …" is not answered by a sentence about Peru)."""
-    nominal = {t.text for t in tokens(question) if t.pos not in _FUNCTION_WORDS}
+    "In which …". So a phrase made only of words the tagger reads as function words (and nowhere
+    else in the question as more) is dropped. A word the regex cut out of a token ("Open" of
+    "OpenAI") is no token, so it stays. A demonym stays a name ("Which Mexican cartel …" is not
+    answered by a sentence about Peru)."""
+    tagged = tokens(question)
+    function_only = ({t.text for t in tagged if t.pos in _FUNCTION_WORDS}
+                     - {t.text for t in tagged if t.pos not in _FUNCTION_WORDS})
     found = []
     for match in _NAME.finditer(question):
         name = match.group(0)
         first, *rest = name.split()
         if match.start() == 0 or first.lower() in _QUESTION_WORDS:
             name = " ".join(rest)
-        if name and name.lower() not in _QUESTION_WORDS and _tagged_nominal(name, nominal):
+        if name and name.lower() not in _QUESTION_WORDS and not set(re.split(r"[\s-]", name)) <= function_only:
             found.append(name)
     return found
-
-
-def _tagged_nominal(name: str, nominal: set[str]) -> bool:
-    """Is a word of `name` (or the token it was cut from: "Open" of "OpenAI") more than a function word?"""
-    return any(word in token for word in re.split(r"[\s-]", name) if word for token in nominal)
 
 
 def speech_in(sentence: str) -> bool:
