@@ -29,7 +29,7 @@ from rag.generate.local_model import LocalModel
 log = logging.getLogger(__name__)
 
 SLOT = 0  # the server runs one slot (`n_parallel` 1)
-PRIMING_USER = "<<<"  # after the rules: every choice prompt's user turn opens with a fence
+PRIMING_USER = prompts.CHOOSE_USER.split("{", 1)[0]  # what every choice prompt's user turn opens with
 
 
 def state_file(state_dir: Path, model: LocalModel, ctx: int) -> Path:
