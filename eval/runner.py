@@ -18,6 +18,7 @@ from tqdm import tqdm
 from eval.goldset import GoldItem, GoldSet
 from eval.scoring import QuestionScore, score_question
 from rag.core.types import Answer, AnswerOptions, Passage, TextDelta
+from rag.generate.prompt_state import runtime_build
 
 if TYPE_CHECKING:
     from rag.api import Rag
@@ -119,8 +120,10 @@ def run_item(system: System, item: GoldItem, k: int) -> QuestionScore:
 
 
 def run_meta(gold: GoldSet, k: int, mode: str) -> dict[str, Any]:
+    """What a report was made from; `model_runtime` tells the prebuilt llama.cpp wheel from one
+    built for this CPU (`make native-runtime`), whose timings differ."""
     return {
         "set": gold.name, "gold": str(gold.gold_path), "corpus": str(gold.corpus_dir), "k": k,
-        "mode": mode, "questions": len(gold.items),
+        "mode": mode, "questions": len(gold.items), "model_runtime": runtime_build(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from rag.answer.compose import abstention, extractive_answer, resolve_markers, summary_answer
-from rag.answer.verify import ground_choice, narrow_quotes, verify_generated
+from rag.answer.verify import count_as_asked, ground_choice, narrow_quotes, verify_generated
 from rag.core.errors import InvalidQuestionError, LLMUnavailableError, ModelFileError
 from rag.core.protocols import Embedder
 from rag.core.settings import LlmName, Settings, load_settings
@@ -343,6 +343,7 @@ class Rag:
         timings["generation"] = _ms(started)
         choice = read_choice(reply)
         chosen, short = ground_choice(choice, listed)
+        short = count_as_asked(short, chosen, read.q)
         fields["model_usage"] = usage[-1].as_dict() if usage else {}
         if model_refuses(short, bool(chosen), read.evidence, self.abstain_config):
             if read.chosen and reader_overrules(read.evidence, self.abstain_config):

@@ -165,3 +165,22 @@ def test_a_surname_short_answer_is_given_in_full(sample_index, openai_server) ->
     openai_server.reply = lambda body: "Answer: Daskal\nSentences: 1"
     answer = _rag(sample_index, openai_server).ask(DELEGATION)
     assert answer.short_answer == "Jen Daskal" and answer.text.startswith("Jen Daskal — ")
+
+
+def _choosing(figure: str, short: str):  # type: ignore[no-untyped-def]
+    """A scripted model reply that answers `short` and chooses the listed sentence holding `figure`."""
+    def reply(body: dict) -> str:
+        line = next(line for line in body["messages"][-1]["content"].splitlines() if figure in line)
+        return f"Answer: {short}\nSentences: {line[1:line.index(']')]}"
+    return reply
+
+
+@pytest.mark.parametrize(("short", "expected"), [("Nearly 70 percent", "107,081"), ("107,081", "107,081")])
+def test_a_how_many_question_is_not_answered_by_a_share(sample_index, openai_server, short: str,
+                                                        expected: str) -> None:
+    """"How many died?" asks for a count: a percentage from the chosen sentence gives way to the
+    count the reader found in it; a count stands as the model wrote it."""
+    openai_server.reply = _choosing("107,081", short)
+    answer = _rag(sample_index, openai_server).ask("How many Americans died of drug overdoses?")
+    assert answer.mode == "llm" and answer.short_answer == expected
+    assert "107,081" in answer.text.split(" — ", 1)[1]  # the chosen sentence follows

@@ -17,6 +17,8 @@ from rag.core.types import Citation, Passage
 from rag.evidence.refusal import says_not_covered
 from rag.generate.messages import Choice
 from rag.language.entities import PERSON, entities, person_names
+from rag.query.answer_type import answer_spans_each, wanted_labels
+from rag.query.profile import QuestionProfile
 from rag.read.extractive import Candidate
 
 MIN_CLAIM_TERMS = 3
@@ -86,6 +88,22 @@ def ground_choice(choice: Choice, listed: list[Candidate], most: int = 3) -> tup
     if stating is not None:
         return [stating], in_full(short, listed)
     return chosen, ""
+
+
+def count_as_asked(short: str, chosen: list[Candidate], q: QuestionProfile) -> str:
+    """A "how many" question's short answer only when it is a figure of the kind asked for: a count
+    (or an amount of money, a share, when those are asked). A model reading "Nearly 70 percent of
+    the reported 107,081 deaths" answers "How many died?" with "70 percent"; the count the reader
+    found in the chosen sentence takes its place, or the sentences stand without a short answer.
+    Only "how many" is checked: its answer type is fixed by the question's words, where "who" is
+    often rightly answered by an organisation that a person-only check would drop."""
+    if q.kind != "how_many" or not short or says_not_covered(short):
+        return short
+    found = answer_spans_each([c.sentence for c in chosen], q, wanted_labels(q))
+    key, figures = _squashed(short), numbers(short)
+    if any(key in _squashed(e.text) or (figures and figures <= numbers(e.text)) for spans in found for e in spans):
+        return short
+    return next((c.span.text for c in chosen if c.span), "")
 
 
 def in_full(short: str, listed: list[Candidate]) -> str:
