@@ -7,12 +7,13 @@ from dataclasses import replace
 
 import pytest
 
-from rag.answer.verify import in_full
+from rag.answer.verify import count_as_asked, in_full
 from rag.api import Rag
 from rag.core.settings import load_settings
 from rag.core.types import Answer, Passage, TextDelta
 from rag.evidence.refusal import AbstainConfig
 from rag.generate.messages import answer_line_text, choice_messages, read_choice
+from rag.query.profile import profile
 from rag.read.extractive import Candidate, by_article
 
 DELEGATION = "Who led the U.S. delegation to Beijing?"
@@ -184,3 +185,13 @@ def test_a_how_many_question_is_not_answered_by_a_share(sample_index, openai_ser
     answer = _rag(sample_index, openai_server).ask("How many Americans died of drug overdoses?")
     assert answer.mode == "llm" and answer.short_answer == expected
     assert "107,081" in answer.text.split(" — ", 1)[1]  # the chosen sentence follows
+
+
+def test_a_count_stands_and_a_share_of_the_same_sentence_does_not() -> None:
+    text = "Officials said 18 people were hurt in the blast, 40 percent of them children."
+    hurt = [Candidate(text, Passage("c1", text, "Blast", "a.txt", 1.0))]
+    q = profile("How many people were hurt in the blast?")
+    assert count_as_asked("18", hurt, q) == "18"
+    assert count_as_asked("40 percent", hurt, q) == ""  # a share; no count was read into `span` here
+    assert count_as_asked("40 percent", hurt, profile("What percentage of the injured were children?")) == "40 percent"
+    assert count_as_asked("40 percent", hurt, profile("Who was hurt in the blast?")) == "40 percent"  # not checked

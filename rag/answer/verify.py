@@ -16,8 +16,8 @@ from rag.core.text import content_terms, numbers, split_sentences
 from rag.core.types import Citation, Passage
 from rag.evidence.refusal import says_not_covered
 from rag.generate.messages import Choice
-from rag.language.entities import PERSON, entities, person_names
-from rag.query.answer_type import answer_spans_each, wanted_labels
+from rag.language.entities import PERSON, entities, entities_of, person_names
+from rag.query.answer_type import wanted_labels
 from rag.query.profile import QuestionProfile
 from rag.read.extractive import Candidate
 
@@ -91,17 +91,19 @@ def ground_choice(choice: Choice, listed: list[Candidate], most: int = 3) -> tup
 
 
 def count_as_asked(short: str, chosen: list[Candidate], q: QuestionProfile) -> str:
-    """A "how many" question's short answer only when it is a figure of the kind asked for: a count
-    (or an amount of money, a share, when those are asked). A model reading "Nearly 70 percent of
-    the reported 107,081 deaths" answers "How many died?" with "70 percent"; the count the reader
-    found in the chosen sentence takes its place, or the sentences stand without a short answer.
-    Only "how many" is checked: its answer type is fixed by the question's words, where "who" is
-    often rightly answered by an organisation that a person-only check would drop."""
+    """A "how many" question's short answer, unless the chosen sentences show it is a figure of
+    another kind than the one asked for: a model reading "Nearly 70 percent of the reported 107,081
+    deaths" answers "How many died?" with "70 percent", which the sentence's named entities mark as
+    a share, not a count. Then the count the reader found in the chosen sentence takes its place,
+    or the sentences stand without a short answer. A figure the entities do not mark stays: only
+    positive evidence of the wrong kind overrules the model. Only "how many" is checked: its answer
+    type is fixed by the question's words, where "who" is often rightly answered by an organisation."""
     if q.kind != "how_many" or not short or says_not_covered(short):
         return short
-    found = answer_spans_each([c.sentence for c in chosen], q, wanted_labels(q))
     key, figures = _squashed(short), numbers(short)
-    if any(key in _squashed(e.text) or (figures and figures <= numbers(e.text)) for spans in found for e in spans):
+    marked = [e for found in entities_of([c.sentence for c in chosen]) for e in found
+              if key in _squashed(e.text) or (figures and figures <= numbers(e.text))]
+    if not marked or any(e.label in wanted_labels(q) for e in marked):
         return short
     return next((c.span.text for c in chosen if c.span), "")
 
