@@ -38,6 +38,12 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ["RAG_LLM"] = "extractive"  # also for session fixtures, made before `clean_environ` runs
+# One embedder on every host: `auto` takes OpenVINO in bf16 where the CPU has it, whose vectors
+# move in the fourth decimal with the batch they were computed in, so two ingests of the same
+# files may rank near-ties apart (tests/test_replicas.py compares such indexes answer by answer).
+# The int8 ONNX model is what `auto` takes elsewhere; OpenVINO has its own tests.
+TEST_EMBEDDER = "onnx-int8"
+os.environ["RAG_EMBEDDER"] = TEST_EMBEDDER
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +56,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Answers are extractive unless a test asks for a model (`llm="openai"` or "local"): the
     # bundled model is installed here, and would otherwise answer every test's questions.
     monkeypatch.setenv("RAG_LLM", "extractive")
+    monkeypatch.setenv("RAG_EMBEDDER", TEST_EMBEDDER)
     monkeypatch.chdir(tmp_path)
 
 
