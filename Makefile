@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml Makefile
 # runs AVX2 kernels only; on an AVX-512 CPU this build reads prompts faster: docs/perf/local-model-runtime.md).
 # About 7 min of compiling on 2 cores, once: pip keeps the built wheel in its cache. The flags
 # keep the build offline (no BoringSSL, llguidance or web UI download; the server runs on loopback).
-XLLAMACPP := $(shell grep -o 'xllamacpp==[0-9.]*' pyproject.toml)
+XLLAMACPP = $(shell grep -o 'xllamacpp==[0-9.]*' pyproject.toml)  # read only when this target runs
 native-runtime: $(STAMP)
 	CMAKE_ARGS="-DLLAMA_BUILD_BORINGSSL=OFF -DLLAMA_LLGUIDANCE=OFF -DLLAMA_USE_PREBUILT_UI=OFF" \
 		$(BIN)/python -m pip install -q --force-reinstall --no-deps --no-binary xllamacpp $(XLLAMACPP)

@@ -100,10 +100,10 @@ def count_as_asked(short: str, chosen: list[Candidate], q: QuestionProfile) -> s
     type is fixed by the question's words, where "who" is often rightly answered by an organisation."""
     if q.kind != "how_many" or not short or says_not_covered(short):
         return short
-    key, figures = _squashed(short), numbers(short)
+    key, figures, wanted = _squashed(short), numbers(short), wanted_labels(q)
     marked = [e for found in entities_of([c.sentence for c in chosen]) for e in found
               if key in _squashed(e.text) or (figures and figures <= numbers(e.text))]
-    if not marked or any(e.label in wanted_labels(q) for e in marked):
+    if not marked or any(e.label in wanted for e in marked):
         return short
     return next((c.span.text for c in chosen if c.span), "")
 
