@@ -27,6 +27,7 @@ from rag.read.extractive import (
     candidates,
     read_types,
     score,
+    select,
     unmet_specifics,
 )
 from rag.retrieval.reading import whole_articles_first
@@ -106,12 +107,35 @@ def test_head_noun_is_read_from_part_of_speech_tags(question: str, head: str) ->
     # a quiz question sets the scene, then asks: its second sentence's capital letter is no name
     ("A ferry sank off Port Ellis this week. In which month was it built?", ("Port Ellis",)),
     ("Floods hit Port Ellis. In which Inland town did roofs fall?", ("Port Ellis", "Inland")),
-    ("Which Dutch shipyard built the Tidewater ferries?", ("Dutch", "Tidewater")),  # a demonym still restricts
+    ("Which Dutch shipyard built the Tidewater ferries?", ("Dutch", "Tidewater")),  # a demonym is a name, soft below
     ("Which company did OpenAI buy?", ("Open",)),  # the head of a run-together name still counts
 ])
 def test_names_are_capitalised_phrases_the_tagger_reads_as_more_than_function_words(
         question: str, names: tuple[str, ...]) -> None:
     assert profile(question).names == names
+
+
+@pytest.mark.parametrize(("question", "descriptors"), [
+    ("Which Dutch shipyard built the Tidewater ferries?", ("Dutch",)),
+    ("Which Republican senator opposed the Harbor Act?", ("Republican",)),
+    ("Who runs the Tidewater ferries?", ()),
+    ("Which Tidewater ferry did Harlow Yards build?", ()),
+])
+def test_a_name_the_tagger_reads_as_an_adjective_is_a_descriptor(question: str, descriptors: tuple[str, ...]) -> None:
+    assert profile(question).descriptors == descriptors
+
+
+def test_a_descriptor_ranks_sentences_but_rules_none_out() -> None:
+    """"Which Dutch shipyard …": an article about the shipyard need not say "Dutch"; a sentence that
+    does is preferred; a name the question requires ("Tidewater") still rules sentences out."""
+    q = profile("Which Dutch shipyard built the Tidewater ferries?")
+    plain = Passage(chunk_id="a", text="", title="Ferry news", source="a", score=1.0)
+    silent = Candidate("Harlow Yards built the four Tidewater ferries in 2019.", plain)
+    saying = Candidate("The Dutch yard Harlow Yards built the four Tidewater ferries.", plain)
+    unnamed = Candidate("Harlow Yards built four ferries for the island routes.", plain)
+    assert answers_kind(silent, q) and answers_kind(saying, q)
+    assert not answers_kind(unnamed, q)
+    assert unmet_specifics(silent, q) == unmet_specifics(saying, q) + 1
 
 
 def test_a_hyphenated_name_is_mentioned_by_its_last_part() -> None:
@@ -452,3 +476,31 @@ def test_two_sentences_of_one_passage_share_its_number_and_both_are_quoted() -> 
     assert [c.number for c in answer.citations] == [1]
     assert answer.text.count("[1]") == 2
     assert first in answer.citations[0].quote and second in answer.citations[0].quote
+
+
+def test_a_short_answer_stated_in_the_sentence_before_is_quoted_with_it() -> None:
+    """The model may answer from the sentence before the one it cites: the quote then holds both,
+    so the citation shows what backs the short answer leading the sentence."""
+    before, sentence = "Only 2.8% of the doses went to rural clinics.", "City hospitals received nearly 60 percent."
+    passage = Passage("c0", f"{before} {sentence}", "Vaccine doses", "a.txt", 0.5, article_id="a")
+    answer = extractive_answer([Candidate(sentence, passage, context=before, score=0.8)], short="2.8%")
+    assert answer.citations[0].quote == f"{before} {sentence}"
+    plain = extractive_answer([Candidate(sentence, passage, context=before, score=0.8)], short="60 percent")
+    assert plain.citations[0].quote == sentence
+
+
+def test_a_short_line_sharing_a_sentences_words_is_no_reprint_to_cite() -> None:
+    """A line whose words are all in the chosen sentence (a headline-like summary of it)
+    does not hold that sentence: citing it beside the sentence would cite what does not support it."""
+    long_text = ("The Harbor Fund gave the first grant of its kind to rebuild the ferry pier at Port Ellis, "
+                 "the council said on Monday.")
+    short_line = "The Harbor Fund gave the first grant of its kind at Port Ellis"
+    reprint = "The Harbor Fund gave the first grant of its kind to rebuild the ferry pier at Port Ellis, officials said."
+    chosen_passage = Passage("c0", long_text, "Pier grant", "a.txt", 0.9, article_id="a")
+    q = profile("Who rebuilt the pier?")
+    cands = [Candidate(long_text, chosen_passage, score=0.9),
+             Candidate(short_line, Passage("c1", short_line, "Grants", "b.txt", 0.5, article_id="b"), score=0.6),
+             Candidate(reprint, Passage("c2", reprint, "Pier", "c.txt", 0.5, article_id="c"), score=0.5)]
+    chosen = select(cands, ExtractiveConfig(), q.wants_list)
+    assert [c.sentence for c in chosen] == [long_text]
+    assert [c.passage.chunk_id for c in chosen[0].also] == ["c2"]

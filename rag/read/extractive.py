@@ -32,7 +32,7 @@ from rag.language.entities import PERSON, Entity, person_names
 from rag.query.answer_type import answer_spans_each, span_key
 from rag.query.profile import QuestionProfile, ordinals, speech_in
 from rag.query.timeframe import TimeWindow
-from rag.retrieval.dedupe import containment, shingles
+from rag.retrieval.dedupe import containment, covered, shingles
 from rag.retrieval.ranking import time_prior
 
 _DATE = re.compile(
@@ -243,12 +243,11 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
         speaker_here = all(_mentions(sentence, n) for n in q.names[:1])
         speaker_before = _PRONOUN.search(sentence) and all(_mentions(cand.context, n) for n in q.names[:1])
         return speech_in(sentence) and bool(speaker_here or speaker_before)
-    p = cand.passage
-    if not all(_mentions(sentence, n) or _mentioned_around(p.title, p.outlet, p.date, cand.article or p.text, n)
-               for n in q.names):
+    required = [n for n in q.names if n not in q.descriptors]
+    if not all(_mentioned_near(cand, n) for n in required):
         return False
     if q.kind == "identity":  # "Who is X?": a sentence that names X itself, not one beside it
-        return all(_mentions(sentence, n) for n in q.names)
+        return all(_mentions(sentence, n) for n in required)
     if q.kind in ("who", "where", "which"):
         return bool(_capitalised(sentence))  # a name or place, read by the NER model later
     if q.kind == "when":
@@ -261,12 +260,14 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
 
 
 def unmet_specifics(cand: Candidate, q: QuestionProfile) -> int:
-    """How many of the question's specifics (0-2) the sentence leaves out: its figures other than
-    years ("3 days", "13 fires") and its ordinals ("a second term").
+    """How many of the question's specifics (0-3) the sentence leaves out: its figures other than
+    years ("3 days", "13 fires"), its ordinals ("a second term") and its descriptors ("American").
 
     Each costs `unmet_penalty` rather than ruling the sentence out: news sentences often leave a
-    count or "a second term" implicit. Years and names stay filters (`answers_kind`)."""
+    count, "a second term" or a nationality implicit. Years and other names stay filters
+    (`answers_kind`)."""
     unmet = int(misses_figures(q.numbers - q.years, _nearby_figures(cand), q))
+    unmet += int(not all(_mentioned_near(cand, d) for d in q.descriptors))
     return unmet + int(bool(q.ordinals - ordinals(cand.sentence)))
 
 
@@ -298,6 +299,12 @@ def _mentions(text: str, name: str) -> bool:
     return bool(re.search(rf"\b{re.escape(words[-1].lower())}", text.lower()))
 
 
+def _mentioned_near(cand: Candidate, name: str) -> bool:
+    """Is `name` in the sentence, or anywhere in its article (headline, outlet, date, text)?"""
+    p = cand.passage
+    return _mentions(cand.sentence, name) or _mentioned_around(p.title, p.outlet, p.date, cand.article or p.text, name)
+
+
 @functools.lru_cache(maxsize=256)  # about 20 (article, name) pairs a question; each holds an article's text
 def _mentioned_around(title: str, outlet: str, iso_date: str, article: str, name: str) -> bool:
     """Does the sentence's article (its headline, outlet, date and retrieved text) name `name`?
@@ -320,11 +327,10 @@ def select(cands: list[Candidate], cfg: ExtractiveConfig, wants_list: bool = Fal
         g = shingles(cand.sentence)
         twin = next((c for c, cg in zip(chosen, grams) if _same_fact(cand, g, c, cg, cfg)), None)
         if twin is not None:
-            # A rewrite in other words is not repeated, but only a reprint is cited beside it:
-            # a citation must support the sentence it hangs on by itself.
-            reprint = containment(g, grams[chosen.index(twin)]) >= cfg.duplicate_containment and same_subjects(
-                cand.sentence, twin.sentence
-            )
+            # A rewrite in other words is not repeated, but only a reprint is cited beside it: a
+            # citation must support the sentence it hangs on by itself, so the twin's wording must
+            # be in this one (a short line whose words are all in the twin is not a reprint of it).
+            reprint = carries(cand.sentence, twin.sentence, cfg.duplicate_containment)
             if reprint and all(cand.passage.chunk_id != c.passage.chunk_id for c in [twin, *twin.also]):
                 twin.also.append(cand)
             continue
@@ -389,7 +395,7 @@ def _same_people(a: str, b: str) -> bool:
 
 def carries(text: str, sentence: str, threshold: float = 0.5) -> bool:
     """Does `text` contain a reprint of `sentence`: the same wording about the same names?"""
-    return containment(shingles(sentence), shingles(text)) >= threshold and same_subjects(sentence, text)
+    return covered(shingles(sentence), shingles(text)) >= threshold and same_subjects(sentence, text)
 
 
 def same_subjects(sentence: str, other: str) -> bool:

@@ -14,6 +14,12 @@ def shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
 
 
+def covered(part: frozenset, whole: frozenset) -> float:
+    """Share of `part`'s word trigrams found in `whole`. Unlike `containment`, a short line lifted
+    from a long sentence does not cover it: what a citation quotes must hold the sentence it backs."""
+    return len(part & whole) / len(part) if part and whole else 0.0
+
+
 def containment(a: frozenset, b: frozenset) -> float:
     """Share of the smaller text's word trigrams found in the other: 1.0 for a reprint."""
     if not a or not b:
