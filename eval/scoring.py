@@ -13,7 +13,7 @@ from typing import Any
 from eval import metrics as m
 from eval.goldset import GoldItem
 from rag.core.types import Answer, Passage
-from rag.evidence.refusal import RefusalSignals, confidence
+from rag.evidence.refusal import RefusalSignals, model_confidence
 
 METRICS = (
     ("hit@1", "hit@1"),
@@ -65,7 +65,7 @@ class QuestionScore:
     mode: str = ""  # who answered: "llm", or "extractive" (by choice, or as the model's fallback)
     notice: str = ""  # what the answer told the user (a fallback, a dropped short answer)
     quotes: dict[int, str] = field(default_factory=dict)  # each marker's cited passage, for reading answers by hand
-    model_usage: dict[str, float] = field(default_factory=dict)  # the model server's token counts and prompt time
+    model_usage: dict[str, float] = field(default_factory=dict)  # the server's token counts, prompt time, certainty
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,10 +94,12 @@ def score_question(item: GoldItem, answer: Answer, passages: Sequence[Passage], 
 
 
 def _confidence(answer: Answer) -> float | None:
-    """The score refusal compared with its threshold; `None` when the answer carries no signals."""
+    """The score refusal compared with its threshold (a model's answer: weighed with the model's
+    certainty, when the server reported it); `None` when the answer carries no signals."""
     if set(answer.signals) != {f.name for f in fields(RefusalSignals)}:
         return None
-    return round(confidence(RefusalSignals(**answer.signals)), 4)
+    certainty = answer.model_usage.get("answer_certainty") if answer.mode == "llm" else None
+    return round(model_confidence(RefusalSignals(**answer.signals), certainty), 4)
 
 
 def summarize(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:

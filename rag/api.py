@@ -32,11 +32,12 @@ from rag.evidence.refusal import (
     reader_overrules,
     should_abstain,
 )
-from rag.generate.client import ChatModel, ModelUsage, build_llm, describe_llm, stream_chat
+from rag.generate.client import ChatModel, ModelUsage, TokenLogprob, build_llm, describe_llm, stream_chat
 from rag.generate.local_model import llm_mode, local_model_name
 from rag.generate.local_server import LocalServer, local_server, local_settings
 from rag.generate.messages import (
     CHOICE_MAX_TOKENS,
+    answer_certainty,
     answer_line_text,
     choice_messages,
     read_choice,
@@ -333,8 +334,12 @@ class Rag:
         reply = ""
         shown = ""
         usage: list[ModelUsage] = []
-        for delta in stream_chat(llm, choice_messages(asked.rewritten_question, sentence_passages(listed)),
-                                 usage.append, **{"max_tokens": CHOICE_MAX_TOKENS, **sampling}):
+        # the local model's token probabilities are a refusal signal measured for it; another model's are not
+        logprobs: list[TokenLogprob] = []
+        on_logprobs = logprobs.extend if self.answer_mode == "local" else None
+        prompt = choice_messages(asked.rewritten_question, sentence_passages(listed))
+        for delta in stream_chat(llm, prompt, usage.append, on_logprobs=on_logprobs,
+                                 **{"max_tokens": CHOICE_MAX_TOKENS, **sampling}):
             reply += delta
             visible = answer_line_text(reply)
             if len(visible) > len(shown) and not may_be_not_covered(visible):
@@ -344,8 +349,10 @@ class Rag:
         choice = read_choice(reply)
         chosen, short = ground_choice(choice, listed)
         short = count_as_asked(short, chosen, read.q)
-        fields["model_usage"] = usage[-1].as_dict() if usage else {}
-        if model_refuses(short, bool(chosen), read.evidence, self.abstain_config):
+        certainty = answer_certainty(logprobs)
+        fields["model_usage"] = {**(usage[-1].as_dict() if usage else {}),
+                                 **({"answer_certainty": round(certainty, 4)} if certainty is not None else {})}
+        if model_refuses(short, bool(chosen), read.evidence, self.abstain_config, certainty):
             if read.chosen and reader_overrules(read.evidence, self.abstain_config):
                 return extractive_answer(read.chosen, read.q.kind, notice=MODEL_DECLINED, **{**fields, "model": None})
             return abstention(asked.passages, "llm", **fields)

@@ -51,6 +51,7 @@ class OpenAIServer:
         self.reply: Reply = lambda body: DEFAULT_REPLY
         self.chunk_delay = 0.0  # seconds between streamed chunks, to model a slow model
         self.reports_usage = True  # a stream asking for usage gets a last chunk with token counts
+        self.token_logprob = -0.25  # each streamed piece's log-probability, sent when `logprobs` is asked for
         self.requests: list[dict[str, Any]] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
@@ -209,10 +210,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._start_stream()
         self._send_event(_chunk(model, {"role": "assistant", "content": ""}))
         pieces = _split_words(text)
+        logprob = self.server.owner.token_logprob if self.server.owner.requests[-1].get("logprobs") else None
         for index, piece in enumerate(pieces):
             if cut and index >= cut.chunks:
                 return self._cut(cut)
-            self._send_event(_chunk(model, {"content": piece}))
+            scored = None if logprob is None else [(piece, logprob)]
+            self._send_event(_chunk(model, {"content": piece}, logprobs=scored))
         if cut:
             return self._cut(cut)
         self._send_event(_chunk(model, {}, finish_reason="stop"))
@@ -271,13 +274,19 @@ def _usage_chunk(model: str, body: dict[str, Any], pieces: list[str]) -> dict[st
                                      "prompt_tokens_details": {"cached_tokens": 0}}}
 
 
-def _chunk(model: str, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+def _chunk(model: str, delta: dict[str, Any], finish_reason: str | None = None,
+           logprobs: list[tuple[str, float]] | None = None) -> dict[str, Any]:
+    choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+    if logprobs is not None:  # OpenAI's shape: each token with its log-probability and its best alternatives
+        choice["logprobs"] = {"content": [{"token": token, "logprob": value, "bytes": None,
+                                           "top_logprobs": [{"token": token, "logprob": value, "bytes": None}]}
+                                          for token, value in logprobs]}
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+        "choices": [choice],
     }
 
 

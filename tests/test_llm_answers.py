@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
@@ -11,8 +12,8 @@ from rag.answer.verify import count_as_asked, in_full
 from rag.api import Rag
 from rag.core.settings import load_settings
 from rag.core.types import Answer, Passage, TextDelta
-from rag.evidence.refusal import AbstainConfig
-from rag.generate.messages import answer_line_text, choice_messages, read_choice
+from rag.evidence.refusal import AbstainConfig, RefusalSignals, confidence, model_confidence, model_refuses
+from rag.generate.messages import answer_certainty, answer_line_text, choice_messages, read_choice
 from rag.query.profile import profile
 from rag.read.extractive import Candidate, by_article
 
@@ -195,3 +196,29 @@ def test_a_count_stands_and_a_share_of_the_same_sentence_does_not() -> None:
     assert count_as_asked("40 percent", hurt, q) == ""  # a share; no count was read into `span` here
     assert count_as_asked("40 percent", hurt, profile("What percentage of the injured were children?")) == "40 percent"
     assert count_as_asked("40 percent", hurt, profile("Who was hurt in the blast?")) == "40 percent"  # not checked
+
+
+def test_the_answers_certainty_is_its_least_likely_token_after_the_label() -> None:
+    assert answer_certainty([("Answer", -0.01), (":", -0.02), (" Wis", -1.2), ("consin", -0.1)]) == pytest.approx(
+        math.exp(-1.2))
+    # the line ends the short answer: a "Sentences:" line after it is not part of it
+    assert answer_certainty([("$", -0.3), ("4", -0.001), ("\n", -0.5), ("Sentences", -2.0)]) == pytest.approx(
+        math.exp(-0.3))
+    assert answer_certainty([]) is None  # a server that sent no log-probabilities
+    assert answer_certainty([("Answer", -0.01), (":", -0.02)]) is None
+
+
+def _evidence(score: float) -> RefusalSignals:
+    return RefusalSignals(best_sentence=score, dense_top=0.7, coverage=1.0, best_coverage=1.0, agreement=1.0,
+                          typed=1.0)
+
+
+def test_a_sure_model_answers_on_weaker_evidence_and_an_unsure_one_needs_stronger() -> None:
+    cfg = AbstainConfig()
+    weak, fair = _evidence(0.35), _evidence(0.5)
+    assert model_confidence(weak, None, cfg) == confidence(weak)  # no certainty: the evidence alone
+    assert model_confidence(weak, cfg.neutral_certainty, cfg) == pytest.approx(confidence(weak))
+    assert model_confidence(weak, 1.0, cfg) > confidence(weak) > model_confidence(weak, 0.1, cfg)
+    assert model_refuses("Acme", True, weak, cfg) and not model_refuses("Acme", True, weak, cfg, certainty=0.95)
+    assert not model_refuses("Acme", True, fair, cfg) and model_refuses("Acme", True, fair, cfg, certainty=0.05)
+    assert model_refuses("Acme", False, fair, cfg, certainty=1.0)  # sure of an answer no sentence holds: refused

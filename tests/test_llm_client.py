@@ -95,6 +95,20 @@ def test_a_stream_hands_over_the_servers_token_counts(
     assert usage == [ModelUsage(prompt_tokens=6, cached_tokens=0, completion_tokens=len(DEFAULT_REPLY.split(" ")))]
 
 
+def test_a_stream_asked_for_log_probabilities_hands_each_token_over(
+    openai_server: OpenAIServer, openai_settings: Settings
+) -> None:
+    llm = build_llm(openai_settings)
+    pairs: list[tuple[str, float]] = []
+    text = "".join(stream_chat(llm, _messages(), on_logprobs=pairs.extend))
+    assert text == DEFAULT_REPLY
+    assert openai_server.requests[-1]["logprobs"] is True and openai_server.requests[-1]["top_logprobs"] == 1
+    assert "".join(token for token, _ in pairs) == DEFAULT_REPLY
+    assert {value for _, value in pairs} == {openai_server.token_logprob}
+    "".join(stream_chat(llm, _messages()))
+    assert "logprobs" not in openai_server.requests[-1]  # asked for only by those who read them
+
+
 def test_a_server_that_reports_no_usage_still_answers(
     openai_server: OpenAIServer, openai_settings: Settings
 ) -> None:

@@ -45,6 +45,7 @@ def test_the_local_model_answers_with_resolving_citations(local_rag: Rag) -> Non
     answer = events[-1]
     assert isinstance(answer, Answer) and answer.mode == "llm" and answer.model, answer
     assert "Daskal" in answer.text and not answer.abstained, answer.text
+    assert 0 < answer.model_usage["answer_certainty"] <= 1  # the server's token probabilities weigh refusal
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
     assert markers and markers == {c.number for c in answer.citations}
     assert "<<<" not in answer.text and "Sentences:" not in answer.text  # no prompt text reaches the user

@@ -495,7 +495,8 @@ def test_a_short_line_sharing_a_sentences_words_is_no_reprint_to_cite() -> None:
     long_text = ("The Harbor Fund gave the first grant of its kind to rebuild the ferry pier at Port Ellis, "
                  "the council said on Monday.")
     short_line = "The Harbor Fund gave the first grant of its kind at Port Ellis"
-    reprint = "The Harbor Fund gave the first grant of its kind to rebuild the ferry pier at Port Ellis, officials said."
+    reprint = ("The Harbor Fund gave the first grant of its kind to rebuild the ferry pier at Port Ellis, "
+               "officials said.")
     chosen_passage = Passage("c0", long_text, "Pier grant", "a.txt", 0.9, article_id="a")
     q = profile("Who rebuilt the pier?")
     cands = [Candidate(long_text, chosen_passage, score=0.9),

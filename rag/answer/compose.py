@@ -131,8 +131,9 @@ def _quote(cand: Candidate, short: str) -> str:
     where the short answer leading the answer is stated ("2.8% of the doses went to …. White
     people received 33 percent."), so the quote shows what backs the whole claim. A short answer
     stated only in the headline is backed by the citation's title."""
-    if short and not _holds(cand.sentence, short) and cand.context != cand.passage.title and _holds(cand.context, short):
-        return f"{cand.context} {cand.sentence}"
+    before = cand.context if cand.context != cand.passage.title else ""
+    if short and not _holds(cand.sentence, short) and _holds(before, short):
+        return f"{before} {cand.sentence}"
     return cand.sentence
 
 

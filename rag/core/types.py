@@ -82,7 +82,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     signals: dict[str, float] = field(default_factory=dict)  # evidence strength behind abstaining or not
     short_answer: str = ""  # the answer span the text leads with (a name, date, number), shown highlighted
-    model_usage: dict[str, float] = field(default_factory=dict)  # the server's token counts (`ModelUsage`)
+    model_usage: dict[str, float] = field(default_factory=dict)  # the server's token counts (`ModelUsage`), certainty
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

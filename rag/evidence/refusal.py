@@ -10,6 +10,11 @@ Three things refuse, all here:
   reply is one signal, not the last word: where the reader's own evidence is strong
   (`reader_overrules`), the reader's answer stands instead of a refusal, because a 1.5B model
   says "not covered" of many questions its sentences answer (docs/EVALUATION.md, twelfth round).
+- **the model is unsure**: the local model's probability of its own short answer (`certainty`,
+  from the server's token log-probabilities) moves the evidence score up or down before it meets
+  `model_threshold` (`model_confidence`). The local model almost never writes the refusal line
+  (none of 110 replies on the tune half), so its doubt shows in its token probabilities, not its
+  words (docs/EVALUATION.md, sixteenth round).
 
 The question's own date ("(Question date: 2023-01-26.)") and relative times ("this week") are not
 content words (`rag.query.profile`), so they cannot lower coverage. The threshold is chosen on the
@@ -19,6 +24,7 @@ half and the sample gold set (docs/EVALUATION.md).
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 from rag.core.text import content_terms
@@ -33,6 +39,11 @@ class AbstainConfig:
     threshold: float = 0.44  # refuse below this confidence: best Youden index on the RealTime QA tune half
     model_threshold: float = 0.44  # the same for a model's answer, which may be trusted on weaker evidence
     overrule_threshold: float = 0.66  # the reader's answer replaces a model's refusal from this confidence up
+    # A model's certainty moves its confidence by `certainty_weight * ln(certainty / neutral_certainty)`:
+    # up to +0.22 for a sure answer, down for one less likely than 1 in 3. Both chosen together on
+    # the RealTime QA tune half with the local model (docs/EVALUATION.md, sixteenth round).
+    certainty_weight: float = 0.2
+    neutral_certainty: float = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -90,10 +101,20 @@ def misses_figures(asked: frozenset[str], found: frozenset[str], q: QuestionProf
     return bool(missing) and not (lenient and missing != asked)
 
 
-def model_refuses(short: str, grounded: bool, evidence: RefusalSignals, cfg: AbstainConfig = AbstainConfig()) -> bool:
+def model_confidence(evidence: RefusalSignals, certainty: float | None, cfg: AbstainConfig = AbstainConfig()) -> float:
+    """The evidence's confidence, moved by the model's `certainty` of its short answer (the least
+    probability among its tokens), when the server reported one."""
+    if certainty is None:
+        return confidence(evidence)
+    return confidence(evidence) + cfg.certainty_weight * math.log(max(certainty, 1e-6) / cfg.neutral_certainty)
+
+
+def model_refuses(short: str, grounded: bool, evidence: RefusalSignals, cfg: AbstainConfig = AbstainConfig(),
+                  certainty: float | None = None) -> bool:
     """Refuse a model's choice when it says the corpus does not cover the question, when nothing
-    it chose holds its answer (`grounded`), or when the evidence is weaker than `cfg.model_threshold`."""
-    return says_not_covered(short) or not grounded or confidence(evidence) < cfg.model_threshold
+    it chose holds its answer (`grounded`), or when the evidence, weighed with the model's
+    certainty, is below `cfg.model_threshold`."""
+    return says_not_covered(short) or not grounded or model_confidence(evidence, certainty, cfg) < cfg.model_threshold
 
 
 def reader_overrules(evidence: RefusalSignals, cfg: AbstainConfig = AbstainConfig()) -> bool:

@@ -15,6 +15,9 @@ What we rely on, and what we add (verified against openai 2.54):
   then `timeout` between chunks; a stream that keeps producing text may run longer).
 - The client ends a stream quietly when the connection closes cleanly without `[DONE]`, so we
   require a chunk with a `finish_reason` before calling a stream complete.
+- A stream may ask for each generated token's log-probability (`logprobs`, `top_logprobs` 1:
+  llama.cpp sends none at 0) and hands them to the caller as they come: how sure the model was
+  of its answer is a refusal signal (`rag.evidence.refusal.model_confidence`).
 - A stream asks for the server's token counts (`stream_options.include_usage`, which OpenAI,
   vLLM, Ollama and llama.cpp all honour) and hands them, with llama.cpp's own `timings` when the
   server sends them, to the caller as a `ModelUsage`: how long a model takes to start is mostly
@@ -40,8 +43,8 @@ if TYPE_CHECKING:
     import openai
     from openai.types.chat import ChatCompletionMessageParam
 
-__all__ = ["ChatModel", "ChatTurn", "Message", "ModelUsage", "build_llm", "chat", "describe_llm", "public_url",
-           "stream_chat"]
+__all__ = ["ChatModel", "ChatTurn", "Message", "ModelUsage", "TokenLogprob", "build_llm", "chat", "describe_llm",
+           "public_url", "stream_chat"]
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,10 @@ STATUS_HINTS = {
     429: " (rate limited)",
 }
 
-# ("chunk", delta, finish_reason) | ("usage", ModelUsage) | ("done", text) | ("end",) | ("error", exception)
+TokenLogprob = tuple[str, float]  # a generated token and the natural log of its probability
+
+# ("chunk", delta, finish_reason) | ("usage", ModelUsage) | ("logprobs", [(token, logprob), ...]) | ("done", text)
+# | ("end",) | ("error", exception)
 Event = tuple[Any, ...]
 
 
@@ -152,18 +158,21 @@ def chat(llm: ChatModel, messages: Sequence[Message]) -> str:
 
 
 def stream_chat(llm: ChatModel, messages: Sequence[Message], on_usage: Callable[[ModelUsage], None] | None = None,
-                **options: Any) -> Iterator[str]:
+                *, on_logprobs: Callable[[list[TokenLogprob]], None] | None = None, **options: Any) -> Iterator[str]:
     """Yield the reply's text deltas as they arrive; `LLMUnavailableError` on any failure.
 
     The request starts on the first `next()`. Stopping early (break/close) abandons the stream.
     `options` (e.g. temperature, max_tokens) are sent with the request. `on_usage` is called with
-    the server's token counts when it reports them, before the stream ends.
+    the server's token counts when it reports them, before the stream ends; `on_logprobs`, when
+    given, asks for the tokens' log-probabilities and is called with each chunk's.
     """
     events: queue.Queue[Event] = queue.Queue()
     cancel = threading.Event()
+    if on_logprobs is not None:
+        options = {**options, "logprobs": True, "top_logprobs": 1}
     _spawn(lambda: _produce(llm, messages, events, cancel, options))
     try:
-        yield from _consume(events, llm.budget, on_usage)
+        yield from _consume(events, llm.budget, on_usage, on_logprobs)
     finally:
         cancel.set()
 
@@ -231,11 +240,20 @@ def _produce(
             if usage is not None:
                 events.put(("usage", usage))
             choice = chunk.choices[0] if chunk.choices else None
+            logprobs = _token_logprobs(choice)
+            if logprobs:
+                events.put(("logprobs", logprobs))
             delta = choice.delta.content if choice and choice.delta else None
             events.put(("chunk", delta or "", choice.finish_reason if choice else None))
         events.put(("end",))
     except Exception as exc:  # noqa: BLE001 - handed to the consumer
         events.put(("error", exc))
+
+
+def _token_logprobs(choice: Any) -> list[TokenLogprob]:
+    """The (token, log-probability) pairs a streamed choice carries; none when the server sent none."""
+    content = getattr(getattr(choice, "logprobs", None), "content", None) or []
+    return [(str(t.token), float(t.logprob)) for t in content if isinstance(getattr(t, "logprob", None), (int, float))]
 
 
 def _usage(chunk: Any) -> ModelUsage | None:
@@ -251,8 +269,8 @@ def _usage(chunk: Any) -> ModelUsage | None:
                       round(float(prompt_ms), 1) if isinstance(prompt_ms, (int, float)) else None)
 
 
-def _consume(events: queue.Queue[Event], budget: Budget,
-             on_usage: Callable[[ModelUsage], None] | None = None) -> Iterator[str]:
+def _consume(events: queue.Queue[Event], budget: Budget, on_usage: Callable[[ModelUsage], None] | None = None,
+             on_logprobs: Callable[[list[TokenLogprob]], None] | None = None) -> Iterator[str]:
     """Yield deltas; the first chunk may take the whole deadline, later ones `timeout_s` each."""
     wait, finished = budget.deadline_s, False
     while True:
@@ -260,6 +278,10 @@ def _consume(events: queue.Queue[Event], budget: Budget,
         if event[0] == "usage":
             if on_usage is not None:
                 on_usage(event[1])
+            continue
+        if event[0] == "logprobs":
+            if on_logprobs is not None:
+                on_logprobs(event[1])
             continue
         if event[0] == "error":
             raise _unavailable(event[1], budget, budget.timeout_s, streaming=True)  # a stream is not retried

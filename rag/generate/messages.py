@@ -3,17 +3,19 @@ and follow-up questions rewritten."""
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from rag.core.datewords import MONTH_ABBREVIATIONS
 from rag.core.text import defang
 from rag.core.types import Passage
 from rag.generate import prompts
-from rag.generate.client import ChatModel, ChatTurn, ModelUsage, chat, stream_chat
+from rag.generate.client import ChatModel, ChatTurn, ModelUsage, TokenLogprob, chat, stream_chat
 
 
 def fence_tag() -> str:
@@ -42,7 +44,7 @@ def answer_messages(question: str, passages: list[Passage]) -> list[ChatTurn]:
 
 
 def stream_answer(llm: ChatModel, question: str, passages: list[Passage],
-                  on_usage: Callable[[ModelUsage], None] | None = None, **sampling: float) -> Iterator[str]:
+                  on_usage: Callable[[ModelUsage], None] | None = None, **sampling: Any) -> Iterator[str]:
     """The model's answer as it streams; `sampling` (temperature, max_tokens) goes to the model."""
     yield from stream_chat(llm, answer_messages(question, passages), on_usage, **sampling)
 
@@ -110,6 +112,25 @@ def read_choice(reply: str) -> Choice:
     numbers = tuple(dict.fromkeys(int(n) for n in _NUMBER.findall(numbers_from)))
     short = _MARKERS.sub("", short_line).strip()
     return Choice(short="" if len(short.split()) > SHORT_ANSWER_WORDS else short, numbers=numbers)
+
+
+_LABEL_SO_FAR = re.compile(r"\s*(answer)?\s*:?\s*", re.IGNORECASE)
+
+
+def answer_certainty(tokens: list[TokenLogprob]) -> float | None:
+    """How sure the model was of its short answer: the probability of its least likely token,
+    after the "Answer:" label and before the line ends; `None` when the server sent no
+    log-probabilities. The least likely token is where a guess shows: "Wisconsin" after a sure
+    "The state is" is as unsure as its first token."""
+    text, least = "", None
+    for token, logprob in tokens:
+        text += token
+        if least is None and _LABEL_SO_FAR.fullmatch(text):
+            continue
+        if "\n" in token and least is not None:
+            break
+        least = logprob if least is None else min(least, logprob)
+    return None if least is None else math.exp(least)
 
 
 def answer_line_text(reply_so_far: str) -> str:

@@ -85,7 +85,7 @@ class QuestionProfile:
     percent: bool = False  # "what percentage" needs a percentage
     wants_list: bool = False  # asks for several things: a longer answer is welcome
     head: str = ""  # the X of "which X …" / "what is the name of the X …" / "how many X": the answer is an X
-    descriptors: tuple[str, ...] = ()  # those of `names` that are adjectives ("Which American chain …"): wanted, not required
+    descriptors: tuple[str, ...] = ()  # `names` read as adjectives ("Which American chain …"): wanted, not required
 
 
 def without_dates(question: str) -> str:
