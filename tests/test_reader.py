@@ -25,6 +25,7 @@ from rag.read.extractive import (
     ExtractiveConfig,
     answers_kind,
     candidates,
+    carries,
     read_types,
     score,
     select,
@@ -505,3 +506,10 @@ def test_a_short_line_sharing_a_sentences_words_is_no_reprint_to_cite() -> None:
     chosen = select(cands, ExtractiveConfig(), q.wants_list)
     assert [c.sentence for c in chosen] == [long_text]
     assert [c.passage.chunk_id for c in chosen[0].also] == ["c2"]
+
+
+def test_a_copy_with_other_figures_carries_no_sentence() -> None:
+    """A citation beside a sentence must back its figures: a rewrite rounding them is no reprint."""
+    sentence = "Harlow Foods recalled 9,535 cases of apple juice sold in six-packs, the agency said."
+    assert carries("Harlow Foods recalled 9,535 cases of apple juice sold in six-packs on Friday.", sentence)
+    assert not carries("Harlow Foods recalled almost 10,000 cases of apple juice sold in six-packs.", sentence)

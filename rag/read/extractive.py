@@ -394,8 +394,10 @@ def _same_people(a: str, b: str) -> bool:
 
 
 def carries(text: str, sentence: str, threshold: float = 0.5) -> bool:
-    """Does `text` contain a reprint of `sentence`: the same wording about the same names?"""
-    return covered(shingles(sentence), shingles(text)) >= threshold and same_subjects(sentence, text)
+    """Does `text` contain a reprint of `sentence`: the same wording about the same names, with
+    its figures ("9,535 cases" is not reprinted by "almost 10,000 cases")?"""
+    return (covered(shingles(sentence), shingles(text)) >= threshold and same_subjects(sentence, text)
+            and numbers(sentence) <= numbers(text))
 
 
 def same_subjects(sentence: str, other: str) -> bool:
