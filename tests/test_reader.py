@@ -108,35 +108,12 @@ def test_head_noun_is_read_from_part_of_speech_tags(question: str, head: str) ->
     # a quiz question sets the scene, then asks: its second sentence's capital letter is no name
     ("A ferry sank off Port Ellis this week. In which month was it built?", ("Port Ellis",)),
     ("Floods hit Port Ellis. In which Inland town did roofs fall?", ("Port Ellis", "Inland")),
-    ("Which Dutch shipyard built the Tidewater ferries?", ("Dutch", "Tidewater")),  # a demonym is a name, soft below
+    ("Which Dutch shipyard built the Tidewater ferries?", ("Dutch", "Tidewater")),  # a demonym still restricts
     ("Which company did OpenAI buy?", ("Open",)),  # the head of a run-together name still counts
 ])
 def test_names_are_capitalised_phrases_the_tagger_reads_as_more_than_function_words(
         question: str, names: tuple[str, ...]) -> None:
     assert profile(question).names == names
-
-
-@pytest.mark.parametrize(("question", "descriptors"), [
-    ("Which Dutch shipyard built the Tidewater ferries?", ("Dutch",)),
-    ("Which Republican senator opposed the Harbor Act?", ("Republican",)),
-    ("Who runs the Tidewater ferries?", ()),
-    ("Which Tidewater ferry did Harlow Yards build?", ()),
-])
-def test_a_name_the_tagger_reads_as_an_adjective_is_a_descriptor(question: str, descriptors: tuple[str, ...]) -> None:
-    assert profile(question).descriptors == descriptors
-
-
-def test_a_descriptor_ranks_sentences_but_rules_none_out() -> None:
-    """"Which Dutch shipyard …": an article about the shipyard need not say "Dutch"; a sentence that
-    does is preferred; a name the question requires ("Tidewater") still rules sentences out."""
-    q = profile("Which Dutch shipyard built the Tidewater ferries?")
-    plain = Passage(chunk_id="a", text="", title="Ferry news", source="a", score=1.0)
-    silent = Candidate("Harlow Yards built the four Tidewater ferries in 2019.", plain)
-    saying = Candidate("The Dutch yard Harlow Yards built the four Tidewater ferries.", plain)
-    unnamed = Candidate("Harlow Yards built four ferries for the island routes.", plain)
-    assert answers_kind(silent, q) and answers_kind(saying, q)
-    assert not answers_kind(unnamed, q)
-    assert unmet_specifics(silent, q) == unmet_specifics(saying, q) + 1
 
 
 def test_a_hyphenated_name_is_mentioned_by_its_last_part() -> None:

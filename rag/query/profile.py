@@ -85,7 +85,6 @@ class QuestionProfile:
     percent: bool = False  # "what percentage" needs a percentage
     wants_list: bool = False  # asks for several things: a longer answer is welcome
     head: str = ""  # the X of "which X …" / "what is the name of the X …" / "how many X": the answer is an X
-    descriptors: tuple[str, ...] = ()  # `names` read as adjectives ("Which American chain …"): wanted, not required
 
 
 def without_dates(question: str) -> str:
@@ -111,12 +110,10 @@ def profile(question: str) -> QuestionProfile:
     kind = _kind(interrogative(core))
     lower = core.lower()
     figures = numbers(core)
-    names = tuple(_names(core))
     return QuestionProfile(
         text=question,
         kind=kind,
-        names=names,
-        descriptors=_descriptors(core, names),
+        names=tuple(_names(core)),
         numbers=frozenset(figures),
         years=frozenset(n for n in figures if _YEAR.fullmatch(n)),
         terms=frozenset(content_terms(core) - _FILLER_TERMS),
@@ -235,16 +232,6 @@ def _names(question: str) -> list[str]:
         if name and name.lower() not in _QUESTION_WORDS and not set(re.split(r"[\s-]", name)) <= function_only:
             found.append(name)
     return found
-
-
-def _descriptors(question: str, names: tuple[str, ...]) -> tuple[str, ...]:
-    """The names the tagger reads as adjectives only ("American", "British", "Republican"). A
-    proper adjective describes the thing asked for ("Which American restaurant chain filed for
-    bankruptcy?"), and news about that thing rarely restates it: an answer should mention it, but
-    need not (`rag.read.extractive.unmet_specifics`). It still ranks answers to "Which Mexican
-    cartel …" that mention Mexico first."""
-    adjectives = {t.text for t in tokens(question) if t.pos == "ADJ"}
-    return tuple(name for name in names if set(name.split()) <= adjectives)
 
 
 def speech_in(sentence: str) -> bool:

@@ -243,11 +243,12 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
         speaker_here = all(_mentions(sentence, n) for n in q.names[:1])
         speaker_before = _PRONOUN.search(sentence) and all(_mentions(cand.context, n) for n in q.names[:1])
         return speech_in(sentence) and bool(speaker_here or speaker_before)
-    required = [n for n in q.names if n not in q.descriptors]
-    if not all(_mentioned_near(cand, n) for n in required):
+    p = cand.passage
+    if not all(_mentions(sentence, n) or _mentioned_around(p.title, p.outlet, p.date, cand.article or p.text, n)
+               for n in q.names):
         return False
     if q.kind == "identity":  # "Who is X?": a sentence that names X itself, not one beside it
-        return all(_mentions(sentence, n) for n in required)
+        return all(_mentions(sentence, n) for n in q.names)
     if q.kind in ("who", "where", "which"):
         return bool(_capitalised(sentence))  # a name or place, read by the NER model later
     if q.kind == "when":
@@ -260,14 +261,12 @@ def answers_kind(cand: Candidate, q: QuestionProfile) -> bool:
 
 
 def unmet_specifics(cand: Candidate, q: QuestionProfile) -> int:
-    """How many of the question's specifics (0-3) the sentence leaves out: its figures other than
-    years ("3 days", "13 fires"), its ordinals ("a second term") and its descriptors ("American").
+    """How many of the question's specifics (0-2) the sentence leaves out: its figures other than
+    years ("3 days", "13 fires") and its ordinals ("a second term").
 
     Each costs `unmet_penalty` rather than ruling the sentence out: news sentences often leave a
-    count, "a second term" or a nationality implicit. Years and other names stay filters
-    (`answers_kind`)."""
+    count or "a second term" implicit. Years and names stay filters (`answers_kind`)."""
     unmet = int(misses_figures(q.numbers - q.years, _nearby_figures(cand), q))
-    unmet += int(not all(_mentioned_near(cand, d) for d in q.descriptors))
     return unmet + int(bool(q.ordinals - ordinals(cand.sentence)))
 
 
@@ -297,12 +296,6 @@ def _mentions(text: str, name: str) -> bool:
     parts = name.replace("-", " ").split()  # "US-Mexico border": the head is "Mexico"
     words = [w for w in parts if len(w) > 1 and w.lower() not in _WEAK_NAME_WORDS] or parts
     return bool(re.search(rf"\b{re.escape(words[-1].lower())}", text.lower()))
-
-
-def _mentioned_near(cand: Candidate, name: str) -> bool:
-    """Is `name` in the sentence, or anywhere in its article (headline, outlet, date, text)?"""
-    p = cand.passage
-    return _mentions(cand.sentence, name) or _mentioned_around(p.title, p.outlet, p.date, cand.article or p.text, name)
 
 
 @functools.lru_cache(maxsize=256)  # about 20 (article, name) pairs a question; each holds an article's text
