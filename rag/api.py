@@ -350,8 +350,9 @@ class Rag:
         chosen, short = ground_choice(choice, listed)
         short = count_as_asked(short, chosen, read.q)
         certainty = answer_certainty(logprobs)
-        fields["model_usage"] = {**(usage[-1].as_dict() if usage else {}),
-                                 **({"answer_certainty": round(certainty, 4)} if certainty is not None else {})}
+        fields["model_usage"] = usage[-1].as_dict() if usage else {}
+        if certainty is not None:
+            fields["model_usage"]["answer_certainty"] = round(certainty, 4)
         if model_refuses(short, bool(chosen), read.evidence, self.abstain_config, certainty):
             if read.chosen and reader_overrules(read.evidence, self.abstain_config):
                 return extractive_answer(read.chosen, read.q.kind, notice=MODEL_DECLINED, **{**fields, "model": None})

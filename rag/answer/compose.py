@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from rag.core.datewords import MONTH_ABBREVIATIONS
-from rag.core.text import content_terms, defang, numbers, split_sentences, without_dateline
+from rag.core.text import content_terms, defang, numbers, spelled_in, split_sentences, without_dateline
 from rag.core.types import Answer, Citation, Passage, SourceRef
 from rag.evidence.refusal import NOT_COVERED
 from rag.language.dates import annotate
@@ -132,15 +132,9 @@ def _quote(cand: Candidate, short: str) -> str:
     people received 33 percent."), so the quote shows what backs the whole claim. A short answer
     stated only in the headline is backed by the citation's title."""
     before = cand.context if cand.context != cand.passage.title else ""
-    if short and not _holds(cand.sentence, short) and _holds(before, short):
+    if spelled_in(short, before) and not spelled_in(short, cand.sentence):
         return f"{before} {cand.sentence}"
     return cand.sentence
-
-
-def _holds(text: str, short: str) -> bool:
-    """Are `short`'s letters and digits, in order, in `text`?"""
-    squashed = "".join(ch for ch in short.lower() if ch.isalnum())
-    return bool(squashed) and squashed in "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def _tidy_span(span: str) -> str:

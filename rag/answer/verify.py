@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from rag.answer.support import SupportConfig, answer_sentences, claim_text, supports
 from rag.core.protocols import Embedder
-from rag.core.text import content_terms, numbers, split_sentences
+from rag.core.text import content_terms, numbers, spelled_in, split_sentences, squashed
 from rag.core.types import Citation, Passage
 from rag.evidence.refusal import says_not_covered
 from rag.generate.messages import Choice
@@ -100,9 +100,9 @@ def count_as_asked(short: str, chosen: list[Candidate], q: QuestionProfile) -> s
     type is fixed by the question's words, where "who" is often rightly answered by an organisation."""
     if q.kind != "how_many" or not short or says_not_covered(short):
         return short
-    key, figures, wanted = _squashed(short), numbers(short), wanted_labels(q)
+    key, figures, wanted = squashed(short), numbers(short), wanted_labels(q)
     marked = [e for found in entities_of([c.sentence for c in chosen]) for e in found
-              if key in _squashed(e.text) or (figures and figures <= numbers(e.text))]
+              if key in squashed(e.text) or (figures and figures <= numbers(e.text))]
     if not marked or any(e.label in wanted for e in marked):
         return short
     return next((c.span.text for c in chosen if c.span), "")
@@ -125,11 +125,8 @@ def states(cand: Candidate, short: str) -> bool:
     """Does the sentence (with the one before it and its article's title) state `short`? Its
     letters and digits in order, or, for a longer answer, all its content words and numbers."""
     around = f"{cand.passage.title} {cand.context} {cand.sentence}"
-    if _squashed(short) and _squashed(short) in _squashed(around):
+    if spelled_in(short, around):
         return True
     terms = content_terms(short)
     return len(terms) >= 2 and terms <= content_terms(around) and numbers(short) <= numbers(around)
 
-
-def _squashed(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())

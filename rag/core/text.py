@@ -119,6 +119,17 @@ def content_terms(text: str) -> set[str]:
     return set(_stemmer().stemWords(kept))
 
 
+def squashed(text: str) -> str:
+    """Lower-case letters and digits only: "JP Morgan Chase" and "JPMorgan Chase" read alike."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def spelled_in(part: str, text: str) -> bool:
+    """Are `part`'s letters and digits, in order, in `text`? An empty `part` is in nothing."""
+    key = squashed(part)
+    return bool(key) and key in squashed(text)
+
+
 def numbers(text: str) -> set[str]:
     """Numbers as written, normalised so '100,000' == '100000'."""
     return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}

@@ -104,9 +104,10 @@ def misses_figures(asked: frozenset[str], found: frozenset[str], q: QuestionProf
 def model_confidence(evidence: RefusalSignals, certainty: float | None, cfg: AbstainConfig = AbstainConfig()) -> float:
     """The evidence's confidence, moved by the model's `certainty` of its short answer (the least
     probability among its tokens), when the server reported one."""
+    score = confidence(evidence)
     if certainty is None:
-        return confidence(evidence)
-    return confidence(evidence) + cfg.certainty_weight * math.log(max(certainty, 1e-6) / cfg.neutral_certainty)
+        return score
+    return score + cfg.certainty_weight * math.log(max(certainty, 1e-6) / cfg.neutral_certainty)
 
 
 def model_refuses(short: str, grounded: bool, evidence: RefusalSignals, cfg: AbstainConfig = AbstainConfig(),
