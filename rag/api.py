@@ -189,9 +189,9 @@ class Rag:
         question = self.validate(question)
         day = reference_date(as_of)
         options = options or AnswerOptions()
-        llm = self.llm if options.use_llm else None
+        wants_model = options.use_llm and self.answer_mode != "extractive"
         started = time.perf_counter()
-        standalone, notice = self._standalone(question, history or [], llm)
+        standalone, notice = self._standalone(question, history or [], wants_model)
         # the reader reads as many passages whoever writes the answer: the model chooses among its best sentences
         k = max(self.settings.top_k, self.extractive_config.passages)
         # Time-aware retrieval when the user gave a date or the question names a time; otherwise
@@ -204,19 +204,26 @@ class Rag:
             on_retrieved(passages)
         asked = Asked(question, standalone, passages)
         window = preferred_window(standalone, day if timed else None, self.retriever.config.recent_days)
+        started = time.perf_counter()
+        read = self._read(asked, window)
+        timings["reading"] = _ms(started)
+        # Only now the model client: for the local model it waits while the server loads, which
+        # retrieval and reading (seconds in a fresh process) overlapped. Reading before the model's
+        # turn also keeps the line short: the model writes for another user meanwhile.
+        llm = self.llm if wants_model else None
         answer = None
         if llm is not None and passages:
             try:
                 with self.model_queue.turn(on_queued) if self.answer_mode == "local" else nullcontext():
                     if self.answer_mode == "local":  # restarted after a crash, it may still be loading
                         self.local_server.ready(self.settings.llm_timeout_s)
-                    answer = yield from self._generate(llm, asked, window, options.sampling(), timings)
+                    answer = yield from self._generate(llm, asked, read, options.sampling(), timings)
             except ModelBusyError as exc:
                 notice = _join(notice, f"The model is busy ({exc}); {FELL_BACK}")
             except LLMUnavailableError as exc:
                 notice = _join(notice, f"Model server failed ({exc}); {FELL_BACK}")
         if answer is None:
-            answer = self._extract(asked, window, timings)
+            answer = self._extract(asked, read)
             yield TextDelta(answer.text)
         model_problem = self.llm_problem if options.use_llm else ""
         answer.notice = _join(model_problem, notice, answer.notice, self.committed.notice())
@@ -266,9 +273,10 @@ class Rag:
         return " ".join(question.split())
 
     # --- steps ---------------------------------------------------------------------------------
-    def _standalone(self, question: str, history: History, llm: ChatModel | None) -> tuple[str, str]:
+    def _standalone(self, question: str, history: History, wants_model: bool) -> tuple[str, str]:
         if not needs_rewrite(question, history):
             return question, ""
+        llm = self.llm if wants_model else None
         if llm is not None:
             try:
                 return rewrite_question(llm, question, history), ""
@@ -300,10 +308,7 @@ class Rag:
                            typed=not labels or bool(best and best.span))
         return Reading(q, cands, chosen, evidence)
 
-    def _extract(self, asked: Asked, window: TimeWindow | None, timings: dict[str, float]) -> Answer:
-        started = time.perf_counter()
-        read = self._read(asked, window)
-        timings["generation"] = _ms(started)
+    def _extract(self, asked: Asked, read: Reading) -> Answer:
         fields = {"signals": read.evidence.as_dict(), **asked.fields()}
         found_none = read.q.kind != "summary" and not read.chosen
         if found_none or should_abstain(read.evidence, self.abstain_config, read.q.kind):
@@ -312,7 +317,7 @@ class Rag:
             return summary_answer(article_leads(self.retriever, asked.passages), **fields)
         return extractive_answer(read.chosen, read.q.kind, **fields)
 
-    def _generate(self, llm: ChatModel, asked: Asked, window: TimeWindow | None, sampling: dict[str, float | int],
+    def _generate(self, llm: ChatModel, asked: Asked, read: Reading, sampling: dict[str, float | int],
                   timings: dict[str, float]) -> Generator[TextDelta, None, Answer]:
         """The model's answer; raises `LLMUnavailableError` when the server fails.
 
@@ -321,9 +326,6 @@ class Rag:
         sentences that state it, and the answer is those sentences, verbatim and cited, led by
         the short answer. Why: a small model chooses well among a few sentences but, writing
         freely from whole passages, drops markers and paraphrases names (docs/EVALUATION.md)."""
-        started = time.perf_counter()
-        read = self._read(asked, window)
-        timings["reading"] = _ms(started)
         if read.q.kind == "summary":
             return (yield from self._write_freely(llm, asked, read, sampling, timings))
         listed = extractive.shortlist(read.cands, self.extractive_config.model_sentences, self.extractive_config)
