@@ -349,7 +349,7 @@ class Rag:
                 shown = visible
         timings["generation"] = _ms(started)
         choice = read_choice(reply)
-        chosen, short = ground_choice(choice, listed)
+        chosen, short = ground_choice(choice, listed, asked.rewritten_question)
         short = count_as_asked(short, chosen, read.q)
         certainty = answer_certainty(logprobs)
         fields["model_usage"] = usage[-1].as_dict() if usage else {}

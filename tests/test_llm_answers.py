@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag.answer.verify import count_as_asked, in_full
+from rag.answer.verify import count_as_asked, ground_choice, in_full
 from rag.api import Rag
 from rag.core.settings import load_settings
 from rag.core.types import Answer, Passage, TextDelta
@@ -132,6 +132,29 @@ def test_a_choice_is_read_back_as_small_models_write_it(reply: str, short: str, 
     choice = read_choice(reply)
     assert (choice.short, choice.numbers) == (short, numbers)
     assert answer_line_text(reply).strip() == shown
+
+
+SANCTIONS = [("The Commerce Department had imposed the sanctions in 2020, accusing the institute of complicity in "
+             "human rights violations in Xinjiang."),
+             "China refused to discuss cooperation unless the U.S. lifted sanctions on the institute.",
+             "The U.S. quietly agreed to lift the sanctions to get cooperation on fentanyl."]
+WHY = "Why had the Commerce Department imposed sanctions on the institute?"
+
+
+@pytest.mark.parametrize(("reply", "chosen"), [
+    # the answer written out as a sentence, reworded, with no sentence number: it chose what it retells
+    (("The Commerce Department imposed sanctions in 2020, accusing the institute of complicity in human rights "
+     "violations against Uyghurs in Xinjiang."), [0]),
+    (("Answer: The sanctions were imposed over human rights violations in Xinjiang, and China refused to "
+     "discuss cooperation unless they were lifted."), [0, 1]),  # two sentences retold
+    (("Answer: The Commerce Department had imposed sanctions on the institute, as the question says, for its "
+     "reasons."), []),  # the question restated
+    ("The institute sold weapons to a foreign army, officials said.", []),  # what no sentence says
+])
+def test_a_reply_that_names_no_sentence_chose_those_it_retells(reply: str, chosen: list[int]) -> None:
+    listed = [Candidate(text, Passage(f"c{i}", text, "Sanctions", "a.txt", 1.0)) for i, text in enumerate(SANCTIONS)]
+    sentences, short = ground_choice(read_choice(reply), listed, WHY)
+    assert [listed.index(c) for c in sentences] == chosen and short == ""
 
 
 def test_a_reply_still_spelling_its_label_shows_nothing_yet() -> None:

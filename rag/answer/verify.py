@@ -70,15 +70,18 @@ def narrow_quotes(citations: list[Citation], text: str) -> list[Citation]:
     return narrowed
 
 
-def ground_choice(choice: Choice, listed: list[Candidate], most: int = 3) -> tuple[list[Candidate], str]:
+def ground_choice(choice: Choice, listed: list[Candidate], question: str, most: int = 3) -> tuple[list[Candidate], str]:
     """The sentences a model chose (`listed` as numbered in its prompt) and its short answer,
     kept only where a sentence states it.
 
     A chosen sentence that does not state the short answer gives way to a listed one that does
     (the answer is re-cited, not deleted); a short answer no listed sentence states is dropped and
-    the chosen sentences stand alone. Returns no sentences when none is usable.
+    the chosen sentences stand alone. A reply that names no sentence but restates some
+    (`restated`) chose those. Returns no sentences when none is usable.
     """
     chosen = [listed[n - 1] for n in choice.numbers if 1 <= n <= len(listed)][:most]
+    if not chosen and not choice.short:
+        chosen = restated(choice.said, question, listed)
     short = choice.short
     if not short or says_not_covered(short):
         return chosen, short
@@ -88,6 +91,26 @@ def ground_choice(choice: Choice, listed: list[Candidate], most: int = 3) -> tup
     if stating is not None:
         return [stating], in_full(short, listed)
     return chosen, ""
+
+
+def restated(said: str, question: str, listed: list[Candidate], most: int = 2) -> list[Candidate]:
+    """The listed sentences a reply retells, in listed order. Asked "why" or "what did she say", a small
+    model ignores the two-line format and writes the answer out as a sentence, usually one of the
+    listed ones copied or lightly reworded; those replies were refused for naming no sentence.
+    What the reply adds to the question (its content words the question lacks) must come from
+    the sentences: each taken holds at least two of those words and a third of them, so a reply
+    that only restates the question, or says something no sentence says, chooses nothing."""
+    new = content_terms(said) - content_terms(question)
+    left, chosen = set(new), list[Candidate]()
+    unchosen = [(c, content_terms(c.sentence)) for c in listed]
+    while left and unchosen and len(chosen) < most:
+        best = max(unchosen, key=lambda pair: len(left & pair[1]))
+        if len(left & best[1]) < max(2, len(new) / 3):
+            break
+        chosen.append(best[0])
+        unchosen.remove(best)
+        left -= best[1]
+    return [c for c in listed if any(c is x for x in chosen)]
 
 
 def count_as_asked(short: str, chosen: list[Candidate], q: QuestionProfile) -> str:

@@ -92,6 +92,7 @@ class Choice:
 
     short: str
     numbers: tuple[int, ...]
+    said: str = ""  # the reply's words, labels and markers dropped: what it restates when it names no number
 
 
 _ANSWER_LINE = re.compile(r"^\W*answer\W*:\s*(.*)$", re.IGNORECASE | re.MULTILINE)
@@ -111,7 +112,11 @@ def read_choice(reply: str) -> Choice:
     numbers_from = listed.group(1) if listed else " ".join(re.findall(r"\[(\d+)\]", reply))
     numbers = tuple(dict.fromkeys(int(n) for n in _NUMBER.findall(numbers_from)))
     short = _MARKERS.sub("", short_line).strip()
-    return Choice(short="" if len(short.split()) > SHORT_ANSWER_WORDS else short, numbers=numbers)
+    said = " ".join(_LABELS.sub("", _MARKERS.sub("", line)) for line in reply.splitlines()).strip()
+    return Choice(short="" if len(short.split()) > SHORT_ANSWER_WORDS else short, numbers=numbers, said=said)
+
+
+_LABELS = re.compile(r"^\W*(answer|sentences?)\W*:\s*", re.IGNORECASE)
 
 
 _LABEL_SO_FAR = re.compile(r"\s*(answer)?\s*:?\s*", re.IGNORECASE)
