@@ -45,6 +45,26 @@ def test_generated_answer_cites_resolvable_passages(sample_index, openai_server)
     assert openai_server.requests[-1]["stream"] is True
 
 
+def test_the_model_is_not_waited_for_until_the_question_is_retrieved_and_read(sample_index, openai_server) -> None:
+    """Taking `Rag.llm` waits for a local model's server to load (seconds); retrieval and reading
+    come first, so in a fresh process they overlap that load instead of queueing behind it."""
+    steps: list[str] = []
+
+    class Watched(Rag):
+        @property
+        def llm(self):
+            steps.append("model")
+            return super().llm
+
+        def _read(self, asked, window):
+            steps.append("read")
+            return super()._read(asked, window)
+
+    rag = Watched(_rag(sample_index, openai_server).settings)
+    answer = list(rag.ask_stream(DELEGATION, on_retrieved=lambda passages: steps.append("retrieved")))[-1]
+    assert steps == ["retrieved", "read", "model"] and answer.mode == "llm"
+
+
 def test_prompt_fences_documents_as_data(sample_index, openai_server) -> None:
     openai_server.reply = lambda body: "Answer: The corpus does not say."
     answer = _rag(sample_index, openai_server, AbstainConfig(overrule_threshold=1.01)).ask(DELEGATION)
