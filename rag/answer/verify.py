@@ -101,7 +101,8 @@ def restated(said: str, question: str, listed: list[Candidate], most: int = 2) -
     the sentences: each taken holds at least two of those words and a third of them, so a reply
     that only restates the question, or says something no sentence says, chooses nothing."""
     new = content_terms(said) - content_terms(question)
-    left, chosen = set(new), list[Candidate]()
+    left = set(new)
+    chosen: list[Candidate] = []
     unchosen = [(c, content_terms(c.sentence)) for c in listed]
     while left and unchosen and len(chosen) < most:
         best = max(unchosen, key=lambda pair: len(left & pair[1]))

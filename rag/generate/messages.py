@@ -99,6 +99,7 @@ _ANSWER_LINE = re.compile(r"^\W*answer\W*:\s*(.*)$", re.IGNORECASE | re.MULTILIN
 _SENTENCES_LINE = re.compile(r"^\W*sentences?\W*:\s*(.*)$", re.IGNORECASE | re.MULTILINE)
 _NUMBER = re.compile(r"\d+")
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
+_LABELS = re.compile(r"^\W*(answer|sentences?)\W*:\s*", re.IGNORECASE)
 
 
 def read_choice(reply: str) -> Choice:
@@ -114,9 +115,6 @@ def read_choice(reply: str) -> Choice:
     short = _MARKERS.sub("", short_line).strip()
     said = " ".join(_LABELS.sub("", _MARKERS.sub("", line)) for line in reply.splitlines()).strip()
     return Choice(short="" if len(short.split()) > SHORT_ANSWER_WORDS else short, numbers=numbers, said=said)
-
-
-_LABELS = re.compile(r"^\W*(answer|sentences?)\W*:\s*", re.IGNORECASE)
 
 
 _LABEL_SO_FAR = re.compile(r"\s*(answer)?\s*:?\s*", re.IGNORECASE)
