@@ -204,9 +204,9 @@ class Rag:
             on_retrieved(passages)
         asked = Asked(question, standalone, passages)
         window = preferred_window(standalone, day if timed else None, self.retriever.config.recent_days)
-        started = time.perf_counter()
+        reading_started = time.perf_counter()
         read = self._read(asked, window)
-        timings["reading"] = _ms(started)
+        timings["reading"] = _ms(reading_started)
         # Only now the model client: for the local model it waits while the server loads, which
         # retrieval and reading (seconds in a fresh process) overlapped. Reading before the model's
         # turn also keeps the line short: the model writes for another user meanwhile.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from dataclasses import replace
 
 import pytest
@@ -60,9 +61,15 @@ def test_the_model_is_not_waited_for_until_the_question_is_retrieved_and_read(sa
             steps.append("read")
             return super()._read(asked, window)
 
+        def retrieve(self, *args, **kwargs):
+            time.sleep(1.0)  # longer than the rest of the answer outside the three steps, which the total also counts
+            return super().retrieve(*args, **kwargs)
+
     rag = Watched(_rag(sample_index, openai_server).settings)
     answer = list(rag.ask_stream(DELEGATION, on_retrieved=lambda passages: steps.append("retrieved")))[-1]
     assert steps == ["retrieved", "read", "model"] and answer.mode == "llm"
+    timings = answer.timings_ms  # the total counts from the question, not from the reading
+    assert timings["total"] >= timings["retrieval"] + timings["reading"] + timings["generation"]
 
 
 def test_prompt_fences_documents_as_data(sample_index, openai_server) -> None:
