@@ -102,16 +102,15 @@ def restated(said: str, question: str, listed: list[Candidate], most: int = 2) -
     that only restates the question, or says something no sentence says, chooses nothing."""
     new = content_terms(said) - content_terms(question)
     left = set(new)
-    chosen: list[Candidate] = []
-    unchosen = [(c, content_terms(c.sentence)) for c in listed]
-    while left and unchosen and len(chosen) < most:
-        best = max(unchosen, key=lambda pair: len(left & pair[1]))
-        if len(left & best[1]) < max(2, len(new) / 3):
+    terms = [content_terms(c.sentence) for c in listed]
+    taken: list[int] = []
+    while left and len(taken) < min(most, len(listed)):
+        best = max((i for i in range(len(listed)) if i not in taken), key=lambda i: len(left & terms[i]))
+        if len(left & terms[best]) < max(2, len(new) / 3):
             break
-        chosen.append(best[0])
-        unchosen.remove(best)
-        left -= best[1]
-    return [c for c in listed if any(c is x for x in chosen)]
+        taken.append(best)
+        left -= terms[best]
+    return [listed[i] for i in sorted(taken)]
 
 
 def count_as_asked(short: str, chosen: list[Candidate], q: QuestionProfile) -> str:
